@@ -1,0 +1,125 @@
+import { Subscriber } from 'zeromq';
+import type { Consumer, CreateSettings, Receiver } from '../../component/contracts.js';
+import type { FpmRecord } from '../../model/fpm.js';
+import type { Cell } from '../../telemetry/self-telemetry.js';
+import type { ZmqFpmConfig } from './config.js';
+import { healthMetrics } from './health.js';
+import type { RefusalReason } from './schema.js';
+import { FpmStream } from './stream.js';
+
+/** Records handed downstream at once at most; smaller batches go out on the next event-loop turn. */
+const MAX_BATCH = 4096;
+
+/**
+ * Subscribes to every rank's FPM endpoint (one SUB socket each, so a
+ * message's rank is known even when its payload is garbage), decodes, and
+ * passes records downstream in batches. Stream health goes downstream as
+ * metrics every report_interval. Connects before the publisher binds and
+ * follows publisher restarts: libzmq reconnects on its own.
+ */
+export class ZmqFpmReceiver implements Receiver {
+  private readonly sockets: Subscriber[] = [];
+  private readonly streams: FpmStream[] = [];
+  private pending: FpmRecord[] = [];
+  private flushScheduled = false;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = false;
+  private readonly accepted: Cell;
+  private readonly refusedCells = new Map<RefusalReason, Cell>();
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly config: ZmqFpmConfig,
+    private readonly next: Consumer,
+  ) {
+    this.accepted = settings.telemetry.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', { receiver: settings.id });
+  }
+
+  async start(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    const { logger, now } = this.settings;
+    this.config.endpoints.forEach((endpoint, rank) => {
+      const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, now());
+      const socket = new Subscriber({ maxMessageSize: this.config.maxMessageBytes, receiveHighWaterMark: this.config.receiveHighWaterMark, linger: 0 });
+      socket.events.on('disconnect', () => stream.disconnected());
+      socket.connect(endpoint);
+      socket.subscribe();
+      this.streams.push(stream);
+      this.sockets.push(socket);
+      this.loops.push(this.receiveLoop(socket, stream));
+    });
+    this.reportTimer = setInterval(() => this.report(), this.config.reportIntervalMs);
+    this.reportTimer.unref();
+    logger.info('zmq_fpm receiver connected', { endpoints: this.config.endpoints });
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    for (const s of this.sockets) s.close();
+    await Promise.allSettled(this.loops);
+    this.flush();
+    if (this.running) this.report();
+  }
+
+  private async receiveLoop(socket: Subscriber, stream: FpmStream): Promise<void> {
+    while (!this.stopped) {
+      let frames: Buffer[];
+      try {
+        frames = await socket.receive();
+      } catch (err) {
+        if (this.stopped || socket.closed) return;
+        this.settings.logger.error('receive failed on an FPM endpoint; retrying', { endpoint: stream.endpoint, error: err });
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const record = stream.handle(frames, Date.now());
+      if (record) {
+        this.pending.push(record);
+        if (this.pending.length >= MAX_BATCH) this.flush();
+        else if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(this.flushSoon);
+        }
+      }
+    }
+  }
+
+  private readonly flushSoon = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  private flush(): void {
+    if (!this.pending.length) return;
+    const fpm = this.pending;
+    this.pending = [];
+    this.accepted.value += fpm.length;
+    this.next.consume({ fpm });
+  }
+
+  /** Sends stream health downstream (after the records received so far). */
+  private report(): void {
+    this.flush();
+    const now = this.settings.now();
+    const snapshots = [];
+    for (const s of this.streams) {
+      const counts = s.current();
+      if (counts) snapshots.push({ counts, up: s.up(now, this.config.heartbeatTimeoutMs) });
+    }
+    if (snapshots.length) this.next.consume({ metrics: healthMetrics(snapshots, now) });
+  }
+
+  private refusedCell(reason: RefusalReason): Cell {
+    let cell = this.refusedCells.get(reason);
+    if (!cell) {
+      cell = this.settings.telemetry.counter('bridge_receiver_refused_items_total', 'Items a receiver refused, by reason.', { receiver: this.settings.id, reason });
+      this.refusedCells.set(reason, cell);
+    }
+    return cell;
+  }
+}

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The bridge's own metrics (`bridge_` prefix, OpenTelemetry Collector style),
+ * served on every `prometheus` exporter's endpoint.
+ *
+ * Hot paths (hundreds of thousands of items a second) must not hash label
+ * sets per item: a component asks once for a `Cell` bound to its labels and
+ * adds plain numbers to it; the values are copied into prom-client's metrics
+ * only when somebody scrapes.
+ */
+export interface Cell {
+  value: number;
+}
+
+interface Family {
+  cells: Map<string, { labels: Record<string, string>; cell: Cell }>;
+}
+
+export class SelfTelemetry {
+  readonly registry = new Registry();
+  private readonly families = new Map<string, Family>();
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A monotonic counter cell for these labels (created on first use, then shared). */
+  counter(name: string, help: string, labels: Record<string, string>): Cell {
+    return this.cell('counter', name, help, labels);
+  }
+
+  /** A gauge cell (queue sizes, up/down, memory). */
+  gauge(name: string, help: string, labels: Record<string, string>): Cell {
+    return this.cell('gauge', name, help, labels);
+  }
+
+  /** Current value of a cell, for tests and the `doctor`; 0 when it does not exist. */
+  read(name: string, labels: Record<string, string>): number {
+    return this.families.get(name)?.cells.get(labelKey(labels))?.cell.value ?? 0;
+  }
+
+  /** Prometheus text exposition of the bridge's own metrics. */
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private cell(type: 'counter' | 'gauge', name: string, help: string, labels: Record<string, string>): Cell {
+    let family = this.families.get(name);
+    if (!family) {
+      const fam: Family = { cells: new Map() };
+      family = fam;
+      this.families.set(name, fam);
+      const labelNames = Object.keys(labels);
+      const collect = function (this: Counter | Gauge) {
+        this.reset();
+        for (const { labels: l, cell } of fam.cells.values()) {
+          if (this instanceof Counter) this.inc(l, cell.value);
+          else (this as Gauge).set(l, cell.value);
+        }
+      };
+      const Metric = type === 'counter' ? Counter : Gauge;
+      new Metric({ name, help, labelNames, registers: [this.registry], collect });
+    }
+    const key = labelKey(labels);
+    let entry = family.cells.get(key);
+    if (!entry) {
+      entry = { labels: { ...labels }, cell: { value: 0 } };
+      family.cells.set(key, entry);
+    }
+    return entry.cell;
+  }
+}
+
+function labelKey(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+}
