@@ -64,4 +64,4 @@ export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
   create(settings: CreateSettings, config: C): Exporter;
 }
 
-export type Factory = ReceiverFactory<never> | ProcessorFactory<never> | ExporterFactory<never>;
+export type Factory = ReceiverFactory<unknown> | ProcessorFactory<unknown> | ExporterFactory<unknown>;

@@ -1,0 +1,57 @@
+import { componentsCommand } from './components.js';
+import { demoCommand } from './demo.js';
+import { fpmCommand } from './fpm.js';
+import { runCommand } from './run.js';
+import { simulateCommand } from './simulate.js';
+import { UsageError } from './args.js';
+import { validateCommand } from './validate.js';
+
+export const HELP = `sglang-otel-bridge: SGLang's metrics, complete and correct, as OpenTelemetry metrics.
+
+Usage: sglang-otel-bridge <command> [options]   (each command takes --help)
+
+Commands:
+  run          run the pipelines of a config (default config/default.json)
+  validate     check a config; every problem reported with its path (exit 2 if invalid)
+  components   every receiver, processor and exporter, with options, units, defaults
+  fpm tail     print the ForwardPassMetrics messages of SGLang endpoints as JSON lines
+  simulate     a simulated SGLang publishing ForwardPassMetrics (no GPU needed)
+  demo         the simulator and the bridge together; metrics at http://127.0.0.1:9464/metrics
+
+Examples:
+  sglang-otel-bridge demo
+  sglang-otel-bridge validate --config my.json
+  sglang-otel-bridge fpm tail tcp://127.0.0.1:20380 --dp-size 2 --count 10`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  validate: validateCommand,
+  components: componentsCommand,
+  fpm: fpmCommand,
+  simulate: simulateCommand,
+  demo: demoCommand,
+};
+
+/** Runs a command line; resolves with the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${name}: ${err.message} (see: sglang-otel-bridge ${name} --help)`);
+      return 2;
+    }
+    console.error(`${name} failed: ${(err as Error).stack ?? err}`);
+    return 1;
+  }
+}

@@ -1,0 +1,109 @@
+import type { Attributes, HistogramPoint, Metric, NumberPoint, SummaryPoint } from '../../model/metrics.js';
+import { familyName, sanitizeLabelName } from './names.js';
+
+/**
+ * Renders metrics as Prometheus text format 0.0.4 or OpenMetrics 1.0 (pure).
+ * Pre-aggregated data (cumulative counters, per-bucket histogram counts) is
+ * rendered as it is: no instrument re-records anything.
+ */
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+export const CONTENT_TYPE: Record<ExpositionFormat, string> = {
+  text: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+};
+
+/** Picks OpenMetrics when the Accept header asks for it (as Prometheus does when configured to). */
+export function negotiate(accept: string | undefined): ExpositionFormat {
+  return accept && accept.includes('application/openmetrics-text') ? 'openmetrics' : 'text';
+}
+
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+function escapeLabelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+const labelNameCache = new Map<string, string>();
+function labelName(n: string): string {
+  let s = labelNameCache.get(n);
+  if (s === undefined) {
+    s = sanitizeLabelName(n);
+    labelNameCache.set(n, s);
+  }
+  return s;
+}
+
+/** `{a="1",b="2"}` (names sorted), with an extra label last (`le`, `quantile`); '' when empty. */
+function labels(attributes: Attributes, extraName?: string, extraValue?: string): string {
+  const names = Object.keys(attributes);
+  if (!names.length && !extraName) return '';
+  if (names.length > 1) names.sort();
+  let s = '{';
+  for (let i = 0; i < names.length; i++) {
+    if (i) s += ',';
+    s += `${labelName(names[i])}="${escapeLabelValue(attributes[names[i]])}"`;
+  }
+  if (extraName) s += `${names.length ? ',' : ''}${extraName}="${extraValue}"`;
+  return s + '}';
+}
+
+const TYPE_OF: Record<Metric['kind'], string> = { sum: 'counter', gauge: 'gauge', histogram: 'histogram', summary: 'summary' };
+
+function renderNumbers(name: string, points: readonly NumberPoint[], out: string[]): void {
+  for (const p of points) out.push(`${name}${labels(p.attributes)} ${formatValue(p.value)}`);
+}
+
+function renderHistogram(name: string, points: readonly HistogramPoint[], out: string[]): void {
+  for (const p of points) {
+    let cumulative = 0;
+    for (let i = 0; i < p.bucketCounts.length; i++) {
+      cumulative += p.bucketCounts[i];
+      const le = i < p.bounds.length ? formatValue(p.bounds[i]) : '+Inf';
+      out.push(`${name}_bucket${labels(p.attributes, 'le', le)} ${formatValue(cumulative)}`);
+    }
+    out.push(`${name}_sum${labels(p.attributes)} ${formatValue(p.sum)}`);
+    out.push(`${name}_count${labels(p.attributes)} ${formatValue(p.count)}`);
+  }
+}
+
+function renderSummary(name: string, points: readonly SummaryPoint[], out: string[]): void {
+  for (const p of points) {
+    for (const q of p.quantiles) out.push(`${name}${labels(p.attributes, 'quantile', formatValue(q.quantile))} ${formatValue(q.value)}`);
+    out.push(`${name}_sum${labels(p.attributes)} ${formatValue(p.sum)}`);
+    out.push(`${name}_count${labels(p.attributes)} ${formatValue(p.count)}`);
+  }
+}
+
+export function render(metrics: readonly Metric[], format: ExpositionFormat): string {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const metric of metrics) {
+    if (!metric.points.length) continue;
+    const family = familyName(metric);
+    // A counter that is not monotonic (an up-down sum) is a gauge to Prometheus.
+    const type = metric.kind === 'sum' && !metric.monotonic ? 'gauge' : TYPE_OF[metric.kind];
+    const isCounter = type === 'counter';
+    const sampleName = isCounter ? `${family}_total` : family;
+    const headerName = isCounter && format === 'text' ? sampleName : family;
+    if (!seen.has(headerName)) {
+      seen.add(headerName);
+      if (metric.description) out.push(`# HELP ${headerName} ${escapeHelp(metric.description)}`);
+      out.push(`# TYPE ${headerName} ${type === 'gauge' && format === 'openmetrics' ? 'gauge' : type}`);
+    }
+    if (metric.kind === 'histogram') renderHistogram(family, metric.points, out);
+    else if (metric.kind === 'summary') renderSummary(family, metric.points, out);
+    else renderNumbers(sampleName, metric.points, out);
+  }
+  if (format === 'openmetrics') out.push('# EOF');
+  return out.length ? out.join('\n') + '\n' : '';
+}

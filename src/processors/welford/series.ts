@@ -1,0 +1,61 @@
+import type { FpmRecord } from '../../model/fpm.js';
+import { QUANTITIES, TOTALS } from './quantities.js';
+import { addGroup, empty, update, type Moments } from './welford.js';
+
+/**
+ * Everything the welford processor keeps for one (worker_id, dp_rank):
+ * cumulative totals and the wall-time histogram over the stream's life,
+ * and Welford states of the current window.
+ */
+export class SeriesState {
+  iterations = 0;
+  readonly totals = new Float64Array(TOTALS.length);
+  wallTimeSum = 0;
+  readonly bucketCounts: number[];
+  window: Moments[] = QUANTITIES.map(empty);
+  /** Full prompt length per prefill request (computed + cached tokens), request-weighted. */
+  promptLength: Moments = empty();
+  /** KV context length per decode request, request-weighted. */
+  decodeContext: Moments = empty();
+
+  constructor(
+    readonly workerId: string,
+    readonly dpRank: number,
+    readonly startTimeMs: number,
+    private readonly bounds: readonly number[],
+  ) {
+    this.bucketCounts = new Array(bounds.length + 1).fill(0);
+  }
+
+  /** Adds one iteration (not a heartbeat). */
+  add(r: FpmRecord): void {
+    this.iterations++;
+    for (let i = 0; i < TOTALS.length; i++) this.totals[i] += TOTALS[i].value(r);
+    const wall = r.wallTime;
+    this.wallTimeSum += wall;
+    const bounds = this.bounds;
+    let b = 0;
+    while (b < bounds.length && wall > bounds[b]) b++;
+    this.bucketCounts[b]++;
+    for (let i = 0; i < QUANTITIES.length; i++) update(this.window[i], QUANTITIES[i].value(r));
+    const nPrefill = r.scheduledPrefillRequests;
+    if (nPrefill > 0) addGroup(this.promptLength, nPrefill, (r.scheduledPrefillTokens + r.scheduledPrefillCachedTokens) / nPrefill, r.scheduledPrefillLengthVariance * nPrefill);
+    const nDecode = r.scheduledDecodeRequests;
+    if (nDecode > 0) addGroup(this.decodeContext, nDecode, r.scheduledDecodeKvTokens / nDecode, r.scheduledDecodeKvTokensVariance * nDecode);
+  }
+
+  /** Hands back the window's states and starts a new window. */
+  takeWindow(): WindowStates {
+    const taken = { quantities: this.window, promptLength: this.promptLength, decodeContext: this.decodeContext };
+    this.window = QUANTITIES.map(empty);
+    this.promptLength = empty();
+    this.decodeContext = empty();
+    return taken;
+  }
+}
+
+export interface WindowStates {
+  readonly quantities: readonly Moments[];
+  readonly promptLength: Moments;
+  readonly decodeContext: Moments;
+}
