@@ -21,7 +21,7 @@ export interface Component {
   shutdown(): Promise<void>;
 }
 
-export interface Receiver extends Component {}
+export type Receiver = Component;
 export interface Processor extends Component, Consumer {}
 export interface Exporter extends Component, Consumer {}
 

@@ -15,6 +15,8 @@ export interface Graph {
   readonly startOrder: readonly { id: string; component: Component }[];
   /** Components in shutdown order: receivers, then processors (receiver side first), then exporters. */
   readonly shutdownOrder: readonly { id: string; component: Component }[];
+  /** Receivers and exporters by id (one instance each). */
+  readonly byId: ReadonlyMap<string, Component>;
 }
 
 export function buildGraph(config: BridgeConfig, base: { logger: Logger; telemetry: SelfTelemetry; now: () => number }): Graph {
@@ -54,6 +56,7 @@ export function buildGraph(config: BridgeConfig, base: { logger: Logger; telemet
 
   const exporterList = [...exporters].map(([id, component]) => ({ id, component }));
   return {
+    byId: new Map([...exporterList, ...receivers].map((e) => [e.id, e.component])),
     startOrder: [...exporterList, ...processors.flatMap((chain) => [...chain].reverse()), ...receivers],
     shutdownOrder: [...receivers, ...processors.flat(), ...exporterList],
   };

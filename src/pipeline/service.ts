@@ -41,6 +41,11 @@ export class Service {
     this.logger.info('all pipelines started', { pipelines: this.config.pipelines.map((p) => p.name) });
   }
 
+  /** A receiver or exporter instance by its config id (for tests and the CLI). */
+  component(id: string): unknown {
+    return this.graph.byId.get(id);
+  }
+
   isReady(): boolean {
     return this.ready;
   }

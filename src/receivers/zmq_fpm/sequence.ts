@@ -3,8 +3,10 @@ import type { SequenceNumber } from '../../model/fpm.js';
 /**
  * Sequence numbers of one publisher endpoint (spec §2): a jump from n to n+k
  * means k-1 messages lost; a step back (to 0, or to any number not above the
- * last) means the publisher restarted. The first number seen is a baseline:
- * what came before the bridge connected is not counted as lost.
+ * last) means the publisher restarted, and since a restarted publisher counts
+ * from 0, a first number s after the restart means s messages lost.
+ * The very first number seen is a baseline: what came before the bridge
+ * connected is not counted as lost.
  */
 export interface SequenceStep {
   lost: number;
@@ -25,13 +27,19 @@ export class SequenceTracker {
     if (last === undefined) return step;
     if (typeof seq === 'number' && typeof last === 'number') {
       if (seq > last) step.lost = seq - last - 1;
-      else step.restarted = true;
+      else {
+        step.restarted = true;
+        step.lost = seq;
+      }
       return step;
     }
     const s = BigInt(seq);
     const l = BigInt(last);
     if (s > l) step.lost = Number(s - l - 1n);
-    else step.restarted = true;
+    else {
+      step.restarted = true;
+      step.lost = Number(s);
+    }
     return step;
   }
 }

@@ -1,4 +1,4 @@
-import type { FpmRecord } from '../../model/fpm.js';
+import type { FpmRecord, SequenceNumber } from '../../model/fpm.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { FastFpmDecoder } from './fast-decode.js';
 import { decodeMessage } from './message.js';
@@ -60,7 +60,7 @@ export class FpmStream {
     const result = decodeMessage(frames, this.decoder);
     if (!result.ok) {
       const counts = this.counts ?? this.early;
-      if (result.seq !== undefined) counts.lost += this.tracker.observe(result.seq).lost;
+      if (result.seq !== undefined) this.track(counts, result.seq);
       counts.refused[result.reason]++;
       this.onRefused(result.reason);
       this.logRefusal(result.reason, result.detail, counts.refused[result.reason]);
@@ -69,14 +69,19 @@ export class FpmStream {
     const workerId = result.payload.workerId || this.fallbackWorkerId || 'unknown';
     let counts = this.counts;
     if (!counts || counts.workerId !== workerId) counts = this.rekey(workerId, nowMs);
-    const step = this.tracker.observe(result.seq);
-    counts.lost += step.lost;
-    if (step.restarted) counts.restarts++;
+    this.track(counts, result.seq);
     this.lastSeenMs = nowMs;
     const record = toRecord(result.payload, result.seq, workerId, frames[2], nowMs);
     if (record.heartbeat) counts.heartbeats++;
     else counts.iterations++;
     return record;
+  }
+
+  /** Loss and restarts from the sequence number of any message whose sequence frame was readable. */
+  private track(counts: StreamCounts, seq: SequenceNumber): void {
+    const step = this.tracker.observe(seq);
+    counts.lost += step.lost;
+    if (step.restarted) counts.restarts++;
   }
 
   /** libzmq closed the connection (publisher gone, or a message over max_message_bytes). */
