@@ -32,15 +32,18 @@ export function sanitizeLabelName(name: string): string {
   return out;
 }
 
+/** Singular names after "per" (`m/s` -> `meters_per_second`). */
+const PER_UNIT: Record<string, string> = { s: 'second', ms: 'millisecond', min: 'minute', h: 'hour', d: 'day' };
+
 function unitSuffix(unit: string, kind: Metric['kind']): string {
-  if (!unit || unit.startsWith('{')) return '';
+  if (!unit || (unit.startsWith('{') && !unit.includes('/'))) return '';
   if (unit === '1') return kind === 'gauge' ? 'ratio' : '';
   const known = UNIT_SUFFIX[unit];
   if (known) return known;
   const per = /^([^/]+)\/([^/]+)$/.exec(unit);
   if (per) {
     const a = per[1].startsWith('{') ? '' : (UNIT_SUFFIX[per[1]] ?? per[1]);
-    const b = UNIT_SUFFIX[per[2]] ?? per[2];
+    const b = PER_UNIT[per[2]] ?? per[2];
     return a ? `${a}_per_${b}` : `per_${b}`;
   }
   return sanitizeLabelName(unit);
