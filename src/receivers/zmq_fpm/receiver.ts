@@ -53,6 +53,7 @@ export class ZmqFpmReceiver implements Receiver {
     });
     this.reportTimer = setInterval(() => this.report(), this.config.reportIntervalMs);
     this.reportTimer.unref();
+    this.report(); // ranks with a configured worker_id show up (as 0) at once
     logger.info('zmq_fpm receiver connected', { endpoints: this.config.endpoints });
   }
 
