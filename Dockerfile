@@ -1,0 +1,27 @@
+# sglang-otel-bridge: a small image that runs the bridge with a mounted config.
+#   docker build -t sglang-otel-bridge .
+#   docker run -v $PWD/my-config.json:/etc/sglang-otel-bridge/config.json:ro -p 9464:9464 sglang-otel-bridge
+# In a container the prometheus exporter must listen on "0.0.0.0" to be reachable:
+# set "host": "0.0.0.0" in the mounted config (config/default.json reads BRIDGE_PROMETHEUS_HOST).
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY config ./config
+COPY config/default.json /etc/sglang-otel-bridge/config.json
+USER node
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "dist/main.js"]
+CMD ["run", "--config", "/etc/sglang-otel-bridge/config.json"]
