@@ -107,3 +107,27 @@ for (const c of CASES) {
     });
   });
 }
+
+test('a publisher process that stops and starts again is followed without restarting the bridge', async () => {
+  const base = await freePorts(2);
+  const endpoint = `tcp://127.0.0.1:${base}`;
+  const bridge = await startBridge({ ...bridgeConfig(endpoint), receivers: { zmq_fpm: { endpoint, dp_size: 2, report_interval: '200ms' } } });
+  try {
+    const args = ['--endpoint', endpoint, '--dp-size', '2', '--count', '600', '--rate', '3000', '--worker-id', 'restarting'];
+    const first = await runPublisher(args);
+    await sleep(300);
+    const second = await runPublisher([...args, '--seed', '2']);
+    await sleep(600);
+    const samples = parseExposition(await bridge.scrape());
+    for (const rank of [0, 1]) {
+      const id = { worker_id: 'restarting', dp_rank: String(rank) };
+      assert.equal(valueOf(samples, 'sglang_fpm_iterations_total', id), first.ranks[rank].data + second.ranks[rank].data);
+      assert.equal(valueOf(samples, 'sglang_fpm_publisher_restarts_total', id), 1);
+      assert.equal(valueOf(samples, 'sglang_fpm_messages_lost_total', id), 0);
+      const tokens = first.ranks[rank].sum.scheduled.sum_prefill_tokens + second.ranks[rank].sum.scheduled.sum_prefill_tokens;
+      assert.equal(valueOf(samples, 'sglang_fpm_scheduled_prefill_tokens_total', id), tokens);
+    }
+  } finally {
+    await bridge.stop();
+  }
+});

@@ -4,6 +4,7 @@ import type { FpmRecord } from '../../model/fpm.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { ZmqFpmConfig } from './config.js';
 import { healthMetrics } from './health.js';
+import { guardReconnect } from './reconnect.js';
 import type { RefusalReason } from './schema.js';
 import { FpmStream } from './stream.js';
 
@@ -26,6 +27,7 @@ export class ZmqFpmReceiver implements Receiver {
   private running = false;
   private stopped = false;
   private readonly accepted: Cell;
+  private readonly lost: Cell;
   private readonly refusedCells = new Map<RefusalReason, Cell>();
   private readonly loops: Promise<void>[] = [];
 
@@ -35,6 +37,7 @@ export class ZmqFpmReceiver implements Receiver {
     private readonly next: Consumer,
   ) {
     this.accepted = settings.telemetry.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', { receiver: settings.id });
+    this.lost = settings.telemetry.counter('bridge_receiver_dropped_items_total', 'Items a receiver knows it never got, by reason (sequence_gap: FPM messages missing from the sequence).', { receiver: settings.id, reason: 'sequence_gap' });
   }
 
   async start(): Promise<void> {
@@ -42,9 +45,9 @@ export class ZmqFpmReceiver implements Receiver {
     this.running = true;
     const { logger, now } = this.settings;
     this.config.endpoints.forEach((endpoint, rank) => {
-      const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, now());
+      const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now());
       const socket = new Subscriber({ maxMessageSize: this.config.maxMessageBytes, receiveHighWaterMark: this.config.receiveHighWaterMark, linger: 0 });
-      socket.events.on('disconnect', () => stream.disconnected());
+      guardReconnect(socket, endpoint, logger, () => stream.disconnected(), () => this.stopped);
       socket.connect(endpoint);
       socket.subscribe();
       this.streams.push(stream);

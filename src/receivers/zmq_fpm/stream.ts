@@ -49,6 +49,7 @@ export class FpmStream {
     private readonly fallbackWorkerId: string,
     private readonly logger: Logger,
     private readonly onRefused: (reason: RefusalReason) => void,
+    private readonly onLost: (count: number) => void,
     startTimeMs: number,
   ) {
     this.early = freshCounts(fallbackWorkerId, dpRank, startTimeMs);
@@ -80,7 +81,10 @@ export class FpmStream {
   /** Loss and restarts from the sequence number of any message whose sequence frame was readable. */
   private track(counts: StreamCounts, seq: SequenceNumber): void {
     const step = this.tracker.observe(seq);
-    counts.lost += step.lost;
+    if (step.lost) {
+      counts.lost += step.lost;
+      this.onLost(step.lost);
+    }
     if (step.restarted) counts.restarts++;
   }
 
