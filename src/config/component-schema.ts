@@ -31,6 +31,11 @@ export interface ComponentSchema<C> {
   validate(raw: unknown, path: string): { config?: C; issues: ConfigIssue[] };
 }
 
+/** "42" -> 42 (values from ${env:...} are strings); anything else is left for validation to refuse. */
+function decimalString(value: unknown): unknown {
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+}
+
 let formatsAdded = false;
 function addFormats(): void {
   if (formatsAdded) return;
@@ -46,12 +51,23 @@ function addFormats(): void {
     validate(value: unknown) {
       if (!Number.isInteger(value) || (value as number) < 1) throw new Error('must be an integer of at least 1');
     },
+    coerce: decimalString,
   });
   convict.addFormat({
     name: 'boolean',
     validate(value: unknown) {
       if (typeof value !== 'boolean') throw new Error('must be true or false');
     },
+    // Without a coerce of its own, convict turns every string but "false" into true.
+    coerce: (value: unknown) => value,
+  });
+  convict.addFormat({
+    name: 'port',
+    validate(value: unknown) {
+      if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535) throw new Error('must be a port number from 0 to 65535');
+    },
+    // A plain decimal string (from "${env:PORT:-9464}") is a number; "9464abc" stays invalid.
+    coerce: decimalString,
   });
   convict.addFormat({
     name: 'string-list',
@@ -110,17 +126,23 @@ export function defineSchema<C>(
       if (typeof raw !== 'object' || Array.isArray(raw)) return { issues: [{ path, message: 'must be an object of options' }] };
       const conf = convict(convictSchema as never);
       conf.load(raw as never);
+      const issues: ConfigIssue[] = [];
       try {
         conf.validate({ allowed: 'strict' });
       } catch (err) {
-        return { issues: issuesFromConvict((err as Error).message, path, known) };
+        issues.push(...issuesFromConvict((err as Error).message, path, known));
       }
+      // Options convict refused take their defaults so that the component's own
+      // checks still run (every problem at once); their checks of those options are not repeated.
+      const invalid = new Set(issues.map((i) => i.path.slice(path.length + 1).split(/[.[]/)[0]));
       const values = conf.getProperties() as Record<string, unknown>;
       for (const [key, spec] of Object.entries(options)) {
+        if (invalid.has(key)) values[key] = structuredClone(spec.default);
         if (spec.format === 'duration') values[key] = parseDuration(values[key]);
       }
-      const issues: ConfigIssue[] = [];
-      const config = finish(values, (option, message) => issues.push({ path: `${path}.${option}`, message }));
+      const config = finish(values, (option, message) => {
+        if (!invalid.has(option.split(/[.[]/)[0])) issues.push({ path: `${path}.${option}`, message });
+      });
       return issues.length ? { issues } : { config, issues };
     },
   };

@@ -27,8 +27,16 @@ export function expandEnv(value: unknown, path: string, env: NodeJS.ProcessEnv, 
   return value;
 }
 
-/** `a` + `b` -> `a.b` for plain keys, `a["b/c"]` for keys that are not identifiers. */
+/** Sections whose keys are component ids or pipeline names: always written in brackets. */
+const ID_SECTIONS = new Set(['receivers', 'processors', 'exporters', 'pipelines']);
+
+/**
+ * `a` + `b` -> `a.b` for plain keys, `a["b/c"]` for keys that are not
+ * identifiers; component ids and pipeline names always in brackets
+ * (`receivers["zmq_fpm"].dp_size`), as `validate` prints them.
+ */
 export function childPath(path: string, key: string): string {
+  if (ID_SECTIONS.has(path)) return `${path}[${JSON.stringify(key)}]`;
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return path ? `${path}.${key}` : key;
   return `${path}[${JSON.stringify(key)}]`;
 }

@@ -87,7 +87,7 @@ function validatePipelines(root: Record<string, unknown>, declared: Record<strin
         else lists[section].push(id);
       });
     }
-    pipelines.push(Object.freeze({ name, receivers: lists.receivers, processors: lists.processors, exporters: lists.exporters }));
+    pipelines.push(Object.freeze({ name, receivers: Object.freeze(lists.receivers), processors: Object.freeze(lists.processors), exporters: Object.freeze(lists.exporters) }));
   }
   return pipelines;
 }
@@ -117,6 +117,8 @@ export function validateConfig(raw: unknown, registry: Registry, source: string,
   const issues: ConfigIssue[] = [];
   if (!isObject(raw)) throw new ConfigError(source, [{ path: '(root)', message: 'the configuration must be a JSON object' }]);
   const root = expandEnv(raw, '', env, issues) as Record<string, unknown>;
+  const envIssueCount = issues.length;
+  const envPaths = new Set(issues.map((i) => i.path));
   for (const key of Object.keys(root)) if (!TOP_LEVEL.includes(key)) issues.push({ path: childPath('', key), message: `unknown top-level key (known: ${TOP_LEVEL.join(', ')})` });
 
   const components: Record<string, Map<string, ConfiguredComponent>> = {};
@@ -127,7 +129,8 @@ export function validateConfig(raw: unknown, registry: Registry, source: string,
   }
   const pipelines = validatePipelines(root, declared, issues);
   const service = validateService(root, issues);
-  if (issues.length) throw new ConfigError(source, issues);
+  // An unset variable is one issue: the checks of the string it emptied would only repeat it.
+  if (issues.length) throw new ConfigError(source, issues.filter((issue, n) => n < envIssueCount || !envPaths.has(issue.path)));
 
   const used = new Set(pipelines.flatMap((p) => [...p.receivers.map((r) => `receivers:${r}`), ...p.processors.map((r) => `processors:${r}`), ...p.exporters.map((r) => `exporters:${r}`)]));
   const unused: string[] = [];

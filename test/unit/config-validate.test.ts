@@ -309,7 +309,7 @@ describe('good configs', () => {
     assert.equal(prometheus(c, 'prometheus').path, '/metrics');
     assert.equal(debug(c, 'debug').verbosity, 'detailed');
     assert.deepEqual([...c.pipelines[0].exporters], ['debug']);
-    assert.deepEqual(c.unused, ['exporters.prometheus']);
+    assert.deepEqual(c.unused, ['exporters["prometheus"]']);
     assert.deepEqual(c.service, { logLevel: 'warn', shutdownTimeoutMs: 1500 });
 
     const all = await loadConfig(file, builtinRegistry(), {
@@ -328,7 +328,7 @@ describe('good configs', () => {
 
     // Without BRIDGE_TEST_FPM_HOST (no default) the file is invalid, with the path of the string.
     const issues = await issuesOf(file, {});
-    assert.ok(issues.some((i) => i.path === 'receivers.zmq_fpm.endpoint' && i.message.includes('BRIDGE_TEST_FPM_HOST')), show(issues));
+    assert.ok(issues.some((i) => i.path === 'receivers["zmq_fpm"].endpoint' && i.message.includes('BRIDGE_TEST_FPM_HOST')), show(issues));
   });
 
   test('env expansion through validateConfig: defaults may hold ":" and "/", empty means unset for :-, keys are left alone', () => {
