@@ -1,0 +1,31 @@
+/**
+ * A multiprocess entry's key: `json.dumps([metric_name, sample_name, labels, help_text], sort_keys=True)`
+ * (3 elements, without help, before prometheus_client 0.16).
+ */
+export interface ParsedKey {
+  readonly metricName: string;
+  readonly sampleName: string;
+  /** Label pairs sorted by name (prometheus_client's `labels_key`). */
+  readonly labels: readonly (readonly [string, string])[];
+  readonly help: string;
+  /** Canonical text of the label set, for grouping: `name\u0000value\u0001...`. */
+  readonly labelsKey: string;
+}
+
+export function parseKey(text: string): ParsedKey | { problem: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { problem: 'key is not JSON' };
+  }
+  if (!Array.isArray(parsed) || (parsed.length !== 4 && parsed.length !== 3)) return { problem: 'key is not a 4-element JSON array [metric, sample, labels, help]' };
+  const [metricName, sampleName, labels, help = ''] = parsed as unknown[];
+  if (typeof metricName !== 'string' || typeof sampleName !== 'string' || typeof help !== 'string') return { problem: 'key elements have the wrong types' };
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return { problem: 'key labels are not an object' };
+  const pairs: [string, string][] = Object.entries(labels as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let labelsKey = '';
+  for (const [k, v] of pairs) labelsKey += `${k}\u0000${v}\u0001`;
+  return { metricName, sampleName, labels: pairs, help, labelsKey };
+}

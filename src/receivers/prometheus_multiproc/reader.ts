@@ -1,0 +1,175 @@
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { detectLayout, readUsed, walkEntries, type Layout } from './db-file.js';
+import { parseDbFileName, type DbFileName } from './filename.js';
+import { parseKey, type ParsedKey } from './key.js';
+import type { FileEntries } from './merge.js';
+
+/**
+ * Reads one multiprocess directory again and again, cheaply: entries never
+ * move and keys never change, so each file's entries are located and their
+ * keys parsed once; later reads take the values and only walk what was
+ * appended since. Parsed keys are shared across files (every process writes
+ * the same keys). A damaged file is skipped and reported by reason; the
+ * others are served.
+ */
+export type SkipReason = 'empty' | 'truncated' | 'corrupt' | 'bad_key' | 'vanished' | 'unknown_prefix' | 'layout' | 'read_error';
+export const SKIP_REASONS: readonly SkipReason[] = ['empty', 'truncated', 'corrupt', 'bad_key', 'vanished', 'unknown_prefix', 'layout', 'read_error'];
+
+export interface SkippedFile {
+  readonly file: string;
+  readonly reason: SkipReason;
+  readonly detail: string;
+}
+
+export interface DirectoryReading {
+  /** Files read, in sorted name order (prometheus_client's order for deterministic output). */
+  readonly files: FileEntries[];
+  readonly skipped: SkippedFile[];
+  readonly entries: number;
+  /** Entries whose location and key were parsed in this read (0 in a steady state without appends). */
+  readonly parsedEntries: number;
+  readonly layouts: Record<Layout, number>;
+  readonly bytesRead: number;
+}
+
+interface CachedFile {
+  ino: number;
+  layout: Layout;
+  used: number;
+  keys: ParsedKey[];
+  valueOffsets: number[];
+}
+
+export class MultiprocReader {
+  private readonly files = new Map<string, CachedFile>();
+  /** Key text -> parsed key, shared by every file of every directory this reader reads. */
+  private readonly keys = new Map<string, ParsedKey>();
+  private buffer = Buffer.alloc(1 << 16);
+
+  constructor(private readonly layout: Layout | 'auto' = 'auto') {}
+
+  /** Parsed keys held (bounded by the distinct series in the directories). */
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
+  /** Files whose entries are cached. */
+  get cachedFiles(): number {
+    return this.files.size;
+  }
+
+  /** Reads every `.db` file of `dir`. Throws only when the directory itself cannot be listed. */
+  read(dir: string): DirectoryReading {
+    const names = readdirSync(dir).filter((n) => n.endsWith('.db')).sort();
+    const files: FileEntries[] = [];
+    const skipped: SkippedFile[] = [];
+    const layouts: Record<Layout, number> = { current: 0, legacy: 0 };
+    let entries = 0;
+    let parsedEntries = 0;
+    let bytesRead = 0;
+    const seen = new Set<string>();
+    for (const name of names) {
+      const file = path.join(dir, name);
+      seen.add(file);
+      const parsedName = parseDbFileName(name);
+      if ('problem' in parsedName) {
+        skipped.push({ file, reason: 'unknown_prefix', detail: parsedName.problem });
+        continue;
+      }
+      const result = this.readFile(file, parsedName);
+      if ('reason' in result) {
+        this.files.delete(file);
+        skipped.push({ file, reason: result.reason, detail: result.detail });
+        continue;
+      }
+      files.push(result.entries);
+      entries += result.entries.keys.length;
+      parsedEntries += result.parsed;
+      bytesRead += result.bytes;
+      layouts[result.layout]++;
+    }
+    for (const cached of this.files.keys()) if (path.dirname(cached) === dir && !seen.has(cached)) this.files.delete(cached);
+    return { files, skipped, entries, parsedEntries, layouts, bytesRead };
+  }
+
+  /** Forgets parsed keys no cached file uses any more (files of dead processes removed). */
+  pruneKeys(): void {
+    const used = new Set<ParsedKey>();
+    for (const f of this.files.values()) for (const k of f.keys) used.add(k);
+    for (const [text, key] of this.keys) if (!used.has(key)) this.keys.delete(text);
+  }
+
+  private readFile(file: string, name: DbFileName): { entries: FileEntries; parsed: number; bytes: number; layout: Layout } | { reason: SkipReason; detail: string } {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: String(code ?? err) };
+    }
+    try {
+      const stat = fstatSync(fd);
+      if (stat.size === 0) return { reason: 'empty', detail: '0 bytes (a process killed while creating it); prometheus_client fails every scrape on such a file: remove it' };
+      const header = this.fill(fd, Math.min(8, stat.size));
+      const used = readUsed(header);
+      if (used === undefined) return { reason: 'truncated', detail: `${stat.size} bytes: shorter than the header` };
+      if (used > stat.size) return { reason: 'truncated', detail: `used is ${used}, past the end of the file (${stat.size} bytes)` };
+      if (used < 8) return { reason: 'corrupt', detail: `used is ${used}, below the 8-byte header` };
+      const buf = this.fill(fd, used);
+      let cached = this.files.get(file);
+      if (cached && (cached.ino !== stat.ino || used < cached.used)) cached = undefined; // replaced or reset
+      let parsed = 0;
+      if (!cached) {
+        const layout = this.layout === 'auto' ? detectLayout(buf) : this.layout;
+        if (!layout) return { reason: 'layout', detail: 'entries fit neither the current (value + timestamp) nor the legacy (value only) layout' };
+        cached = { ino: stat.ino, layout, used: 8, keys: [], valueOffsets: [] };
+      }
+      if (used > cached.used) {
+        const walk = walkEntries(buf, cached.layout, cached.used);
+        if (!walk.ok) return { reason: walk.reason, detail: walk.detail };
+        for (const e of walk.entries) {
+          const text = buf.toString('utf8', e.keyStart, e.keyStart + e.keyLength);
+          let key = this.keys.get(text);
+          if (!key) {
+            const k = parseKey(text);
+            if ('problem' in k) return { reason: 'bad_key', detail: `${k.problem}: ${text.slice(0, 120)}` };
+            key = k;
+            this.keys.set(text, key);
+          }
+          cached.keys.push(key);
+          cached.valueOffsets.push(e.valueOffset);
+        }
+        parsed = walk.entries.length;
+        cached.used = used;
+      }
+      this.files.set(file, cached);
+      const n = cached.keys.length;
+      const values = new Float64Array(n);
+      const timestamps = new Float64Array(n);
+      const current = cached.layout === 'current';
+      for (let i = 0; i < n; i++) {
+        const at = cached.valueOffsets[i];
+        values[i] = buf.readDoubleLE(at);
+        if (current) timestamps[i] = buf.readDoubleLE(at + 8);
+      }
+      return { entries: { file: name, keys: cached.keys, values, timestamps }, parsed, bytes: used, layout: cached.layout };
+    } catch (err) {
+      return { reason: 'read_error', detail: (err as Error).message };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Reads the first `length` bytes of the file into the shared buffer. */
+  private fill(fd: number, length: number): Buffer {
+    if (this.buffer.length < length) this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, this.buffer, got, length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return this.buffer.subarray(0, got);
+  }
+}
