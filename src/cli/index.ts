@@ -1,6 +1,7 @@
 import { componentsCommand } from './components.js';
 import { demoCommand } from './demo.js';
 import { fpmCommand } from './fpm.js';
+import { multiprocCommand } from './multiproc.js';
 import { runCommand } from './run.js';
 import { simulateCommand } from './simulate.js';
 import { UsageError } from './args.js';
@@ -15,6 +16,7 @@ Commands:
   validate     check a config; every problem reported with its path (exit 2 if invalid)
   components   every receiver, processor and exporter, with options, units, defaults
   fpm tail     print the ForwardPassMetrics messages of SGLang endpoints as JSON lines
+  multiproc    print a prometheus_client multiprocess directory merged (as its /metrics would)
   simulate     a simulated SGLang publishing ForwardPassMetrics (no GPU needed)
   demo         the simulator and the bridge together; metrics at http://127.0.0.1:9464/metrics
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   validate: validateCommand,
   components: componentsCommand,
   fpm: fpmCommand,
+  multiproc: multiprocCommand,
   simulate: simulateCommand,
   demo: demoCommand,
 };

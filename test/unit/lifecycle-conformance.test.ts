@@ -17,6 +17,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'conformance-'));
 /** The smallest options each type needs to be created. A new factory without an entry fails the test below. */
 const MINIMAL: Record<string, unknown> = {
   'receiver:zmq_fpm': { endpoint: `ipc://${dir}/fpm`, dp_size: 2 },
+  'receiver:prometheus_multiproc': { directories: [dir] },
   'processor:welford': {},
   'exporter:prometheus': { port: 0 },
   'exporter:debug': { path: path.join(dir, 'debug.jsonl') },

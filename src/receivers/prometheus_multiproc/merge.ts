@@ -75,7 +75,38 @@ export function parseBound(text: string): number {
   return Number(t);
 }
 
-export function mergeFiles(files: readonly FileEntries[], formatBound: (b: number) => string): MergedFamily[] {
+export interface MergeOptions {
+  /**
+   * SGLang with data parallelism (sglang #6892): several schedulers write one
+   * `mostrecent` gauge under equal labels and prometheus_client keeps only the
+   * latest writer. With this on, a label set written by several processes
+   * keeps every process's value as its own series, labelled with that
+   * process's rank labels (dp_rank, tp_rank, pp_rank, from its other series),
+   * or `pid` where it has none. A label set with one writer is left as it is.
+   */
+  readonly perRankMostRecent?: boolean;
+}
+
+const RANK_LABELS = ['dp_rank', 'tp_rank', 'pp_rank'];
+
+/** Rank labels each process carries on its own series. */
+function rankLabelsByPid(files: readonly FileEntries[]): Map<string, [string, string][]> {
+  const out = new Map<string, [string, string][]>();
+  for (const f of files) {
+    if (out.has(f.file.pid)) continue;
+    for (const key of f.keys) {
+      const ranks = key.labels.filter(([k]) => RANK_LABELS.includes(k)) as [string, string][];
+      if (ranks.length) {
+        out.set(f.file.pid, ranks);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export function mergeFiles(files: readonly FileEntries[], formatBound: (b: number) => string, options: MergeOptions = {}): MergedFamily[] {
+  const ranks = options.perRankMostRecent ? rankLabelsByPid(files) : undefined;
   const families = new Map<string, Accumulating>();
   for (const f of files) {
     const { kind, mode, pid } = f.file;
@@ -109,11 +140,39 @@ export function mergeFiles(files: readonly FileEntries[], formatBound: (b: numbe
   }
   const out: MergedFamily[] = [];
   for (const fam of families.values()) {
-    if (fam.type === 'gauge') reduceGauges(fam);
+    if (fam.type === 'gauge') reduceGauges(fam, ranks);
     const samples: MergedSample[] = fam.type === 'histogram' ? histogramSamples(fam, formatBound) : [...fam.samples.values()].map(({ name, labels, value }) => ({ name, labels, value }));
     out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples });
   }
   return out;
+}
+
+/** `mostrecent` gauges, one series per writing process where several processes write one label set. */
+function perRankMostRecent(fam: Accumulating, ranks: Map<string, [string, string][]>): void {
+  const writers = new Map<string, Accumulating['gauge']>();
+  for (const g of fam.gauge) {
+    if (!(g.timestamp > 0)) continue; // never set
+    const k = g.key.sampleName + '\u0002' + g.key.labelsKey;
+    let list = writers.get(k);
+    if (!list) writers.set(k, (list = []));
+    const mine = list.find((w) => w.pid === g.pid);
+    if (!mine) list.push(g);
+    else if (mine.timestamp < g.timestamp) Object.assign(mine, g);
+  }
+  for (const [k, list] of writers) {
+    if (list.length === 1) {
+      const { key, value, timestamp } = list[0];
+      fam.samples.set(k, { name: key.sampleName, labels: [...key.labels], value, timestamp });
+      continue;
+    }
+    for (const { key, pid, value, timestamp } of list) {
+      const own = ranks.get(pid);
+      const extra: [string, string][] = own ? own.filter(([name]) => !key.labels.some(([l]) => l === name)) : [['pid', pid]];
+      const labels = [...key.labels, ...(extra.length ? extra : [['pid', pid] as [string, string]])];
+      fam.samples.set(`${k}\u0003${pid}`, { name: key.sampleName, labels, value, timestamp });
+    }
+  }
+  fam.gauge = [];
 }
 
 /** Per label set: `_sum`, the cumulative buckets by bound, `_count` (the +Inf total). */
@@ -143,8 +202,9 @@ function histogramSamples(fam: Accumulating, formatBound: (b: number) => string)
 }
 
 /** Gauges by the family's (last seen) mode; the type may be gauge only because the first file said so. */
-function reduceGauges(fam: Accumulating): void {
+function reduceGauges(fam: Accumulating, ranks: Map<string, [string, string][]> | undefined): void {
   const mode = fam.mode ?? 'all';
+  if (ranks && (mode === 'mostrecent' || mode === 'livemostrecent')) return perRankMostRecent(fam, ranks);
   for (const g of fam.gauge) {
     const { key, pid, value } = g;
     if (mode === 'all' || mode === 'liveall') {

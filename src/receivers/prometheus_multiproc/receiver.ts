@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Consumer, CreateSettings, Receiver } from '../../component/contracts.js';
+import type { Metric } from '../../model/metrics.js';
+import type { Cell } from '../../telemetry/self-telemetry.js';
+import type { MultiprocConfig } from './config.js';
+import { diagnoseMissing, diagnoseReading, type Diagnosis } from './diagnose.js';
+import { resolveDirectories } from './directories.js';
+import { mergeFiles } from './merge.js';
+import { floatToGoString } from './python-format.js';
+import { MultiprocReader, SKIP_REASONS, type SkipReason } from './reader.js';
+import { CumulativeClock, familiesToMetrics } from './to-metrics.js';
+
+/**
+ * Reads prometheus_client multiprocess directories every `interval` and
+ * sends their merged metrics downstream: the /metrics that sgl.Engine lacks.
+ * Damaged files are skipped and counted, missing directories waited for,
+ * and what is wrong is diagnosed once, with its fix.
+ */
+export class MultiprocReceiver implements Receiver {
+  private readonly reader: MultiprocReader;
+  private readonly clocks = new Map<string, CumulativeClock>();
+  private readonly cumulativeFiles = new Map<string, Set<string>>();
+  private readonly warnedFiles = new Set<string>();
+  private readonly active = new Map<string, Diagnosis>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly cells: Record<'accepted' | 'files' | 'entries' | 'keys' | 'readSeconds', Cell>;
+  private readonly skippedCells = new Map<SkipReason, Cell>();
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly config: MultiprocConfig,
+    private readonly next: Consumer,
+  ) {
+    this.reader = new MultiprocReader(config.layout);
+    const t = settings.telemetry;
+    const labels = { receiver: settings.id };
+    this.cells = {
+      accepted: t.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', labels),
+      files: t.gauge('bridge_multiproc_files', 'Multiprocess .db files read in the last pass.', labels),
+      entries: t.gauge('bridge_multiproc_entries', 'Entries (series values) read in the last pass.', labels),
+      keys: t.gauge('bridge_multiproc_cached_keys', 'Parsed keys held in memory (bounded by the distinct series).', labels),
+      readSeconds: t.gauge('bridge_multiproc_read_seconds', 'Seconds the last pass took (read, merge, convert).', labels),
+    };
+    for (const reason of SKIP_REASONS) this.skippedCells.set(reason, t.gauge('bridge_multiproc_skipped_files', 'Files skipped in the last pass, by reason (their data is missing; the rest is served).', { ...labels, reason }));
+  }
+
+  async start(): Promise<void> {
+    if (this.timer || this.stopped) return;
+    this.timer = setInterval(() => this.poll(), this.config.intervalMs);
+    this.timer.unref();
+    setImmediate(() => this.poll());
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** One pass over every directory; sends one batch. */
+  poll(): void {
+    if (this.stopped) return;
+    const started = performance.now();
+    const now = this.settings.now();
+    const metrics: Metric[] = [];
+    const found: Diagnosis[] = [];
+    const skippedNow = new Map<SkipReason, number>();
+    let files = 0;
+    let entries = 0;
+    this.config.directories.forEach((dir, index) => {
+      const resolved = resolveDirectories(dir.path, index);
+      if (!resolved.length) {
+        if (!/[*?]/.test(dir.path) && !existsSync(dir.path)) found.push(diagnoseMissing(dir.path));
+        return;
+      }
+      const perRank = this.config.perRankGauges === 'on' || (this.config.perRankGauges === 'auto' && dir.sglang);
+      for (const { path: d } of resolved) {
+        let reading;
+        try {
+          reading = this.reader.read(d);
+        } catch (err) {
+          this.settings.logger.warn('cannot list a multiprocess directory; will try again', { directory: d, error: err });
+          continue;
+        }
+        for (const s of reading.skipped) {
+          skippedNow.set(s.reason, (skippedNow.get(s.reason) ?? 0) + 1);
+          const key = `${s.file}:${s.reason}`;
+          if (!this.warnedFiles.has(key)) {
+            this.warnedFiles.add(key);
+            this.settings.logger.warn('skipped a multiprocess file; everything else is served', { file: s.file, reason: s.reason, detail: s.detail });
+          }
+        }
+        const families = mergeFiles(reading.files, floatToGoString, { perRankMostRecent: perRank });
+        const attributes = resolved.length > 1 ? { ...dir.attributes, multiproc_dir: path.basename(d) } : dir.attributes;
+        metrics.push(...familiesToMetrics(families, attributes, now, this.clock(d), this.lostCumulativeFile(d, reading.files.map((f) => f.file))));
+        found.push(...diagnoseReading(d, reading, families, dir.sglang));
+        files += reading.files.length;
+        entries += reading.entries;
+      }
+    });
+    for (const clock of this.clocks.values()) clock.sweep();
+    this.reader.pruneKeys();
+    this.report(found);
+    for (const [reason, cell] of this.skippedCells) cell.value = skippedNow.get(reason) ?? 0;
+    this.cells.files.value = files;
+    this.cells.entries.value = entries;
+    this.cells.keys.value = this.reader.keyCount;
+    this.cells.readSeconds.value = (performance.now() - started) / 1000;
+    if (!metrics.length) return;
+    for (const m of metrics) this.cells.accepted.value += m.points.length;
+    this.next.consume({ metrics });
+  }
+
+  private clock(dir: string): CumulativeClock {
+    let c = this.clocks.get(dir);
+    if (!c) this.clocks.set(dir, (c = new CumulativeClock()));
+    return c;
+  }
+
+  /** True when a counter, histogram or summary file present last time is gone: the sums went back. */
+  private lostCumulativeFile(dir: string, names: readonly { kind: string; pid: string }[]): boolean {
+    const now = new Set(names.filter((n) => n.kind !== 'gauge').map((n) => `${n.kind}_${n.pid}`));
+    const before = this.cumulativeFiles.get(dir);
+    this.cumulativeFiles.set(dir, now);
+    if (!before) return false;
+    for (const f of before) if (!now.has(f)) return true;
+    return false;
+  }
+
+  /** Logs each new diagnosis once, with its fix; bridge_diagnostic{code} is 1 while it holds. */
+  private report(found: Diagnosis[]): void {
+    const codes = new Set(found.map((d) => d.code));
+    for (const d of found) {
+      if (!this.active.has(d.code)) this.settings.logger.warn(`diagnosis ${d.code}: ${d.message}`, { fix: d.fix });
+      this.active.set(d.code, d);
+      this.settings.telemetry.gauge('bridge_diagnostic', 'A known problem the bridge sees (1 while it holds); the log says what to do.', { receiver: this.settings.id, code: d.code }).value = 1;
+    }
+    for (const code of [...this.active.keys()]) {
+      if (codes.has(code)) continue;
+      this.active.delete(code);
+      this.settings.telemetry.gauge('bridge_diagnostic', 'A known problem the bridge sees (1 while it holds); the log says what to do.', { receiver: this.settings.id, code }).value = 0;
+      this.settings.logger.info(`diagnosis ${code} no longer holds`);
+    }
+  }
+
+  /** Diagnoses that hold now (for the doctor and tests). */
+  diagnoses(): Diagnosis[] {
+    return [...this.active.values()];
+  }
+}

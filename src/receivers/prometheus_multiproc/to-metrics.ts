@@ -1,0 +1,117 @@
+import type { Attributes, HistogramPoint, Metric, NumberPoint, SummaryPoint } from '../../model/metrics.js';
+import type { MergedFamily, MergedSample } from './merge.js';
+import { parseBound } from './merge.js';
+
+/**
+ * Merged prometheus_client families to the pipeline's metric model, with
+ * OpenTelemetry semantics (spec otel.md §4): counters become monotonic
+ * cumulative sums named as Prometheus shows them (`..._total`), histograms
+ * keep their bucket bounds (cumulative buckets become per-bucket counts),
+ * summaries keep sum and count. A cumulative series keeps its start time
+ * until it resets: its value goes down, or the directory lost a file.
+ */
+export class CumulativeClock {
+  private readonly series = new Map<string, { startTimeMs: number; last: number }>();
+  private seen = new Set<string>();
+
+  /** The start time of a cumulative series whose value is now `value`. */
+  startTime(key: string, value: number, nowMs: number, resetAll: boolean): number {
+    this.seen.add(key);
+    const s = this.series.get(key);
+    if (!s || resetAll || value < s.last) {
+      this.series.set(key, { startTimeMs: nowMs, last: value });
+      return nowMs;
+    }
+    s.last = value;
+    return s.startTimeMs;
+  }
+
+  /** Forgets series not seen since the last call (bounded memory). */
+  sweep(): void {
+    for (const k of this.series.keys()) if (!this.seen.has(k)) this.series.delete(k);
+    this.seen = new Set();
+  }
+}
+
+function toAttributes(labels: readonly (readonly [string, string])[], extra: Attributes): Attributes {
+  const out: Record<string, string> = { ...extra };
+  for (const [k, v] of labels) out[k] = v;
+  return out;
+}
+
+function seriesKey(name: string, attributes: Attributes): string {
+  return name + '\u0002' + Object.keys(attributes).sort().map((k) => `${k}\u0000${attributes[k]}`).join('\u0001');
+}
+
+export function familiesToMetrics(families: readonly MergedFamily[], extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): Metric[] {
+  const out: Metric[] = [];
+  for (const f of families) {
+    if (f.type === 'gauge') {
+      const points: NumberPoint[] = f.samples.map((s) => ({ attributes: toAttributes(s.labels, extra), startTimeMs: nowMs, timeMs: nowMs, value: s.value }));
+      out.push({ kind: 'gauge', name: f.name, description: f.help, unit: '', points });
+    } else if (f.type === 'counter') {
+      const bySample = new Map<string, NumberPoint[]>();
+      for (const s of f.samples) {
+        const attributes = toAttributes(s.labels, extra);
+        const startTimeMs = clock.startTime(seriesKey(s.name, attributes), s.value, nowMs, resetAll);
+        let list = bySample.get(s.name);
+        if (!list) bySample.set(s.name, (list = []));
+        list.push({ attributes, startTimeMs, timeMs: nowMs, value: s.value });
+      }
+      for (const [name, points] of bySample) out.push({ kind: 'sum', monotonic: true, name, description: f.help, unit: '', points });
+    } else if (f.type === 'histogram') {
+      out.push({ kind: 'histogram', name: f.name, description: f.help, unit: '', points: histogramPoints(f, extra, nowMs, clock, resetAll) });
+    } else {
+      out.push({ kind: 'summary', name: f.name, description: f.help, unit: '', points: summaryPoints(f, extra, nowMs, clock, resetAll) });
+    }
+  }
+  return out;
+}
+
+interface Group {
+  labels: readonly (readonly [string, string])[];
+  sum: number;
+  count: number;
+  buckets: [number, number][];
+}
+
+function groupBy(f: MergedFamily, each: (g: Group, s: MergedSample, suffix: string) => void): Group[] {
+  const groups = new Map<string, Group>();
+  for (const s of f.samples) {
+    const suffix = s.name.slice(f.name.length);
+    const labels = s.labels.filter(([k]) => k !== 'le');
+    const key = labels.map(([k, v]) => `${k}\u0000${v}`).join('\u0001');
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { labels, sum: 0, count: 0, buckets: [] }));
+    each(g, s, suffix);
+  }
+  return [...groups.values()];
+}
+
+function histogramPoints(f: MergedFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): HistogramPoint[] {
+  const groups = groupBy(f, (g, s, suffix) => {
+    if (suffix === '_sum') g.sum = s.value;
+    else if (suffix === '_count') g.count = s.value;
+    else if (suffix === '_bucket') g.buckets.push([parseBound(s.labels.find(([k]) => k === 'le')![1]), s.value]);
+  });
+  return groups.map((g) => {
+    g.buckets.sort((a, b) => a[0] - b[0]);
+    const bounds = g.buckets.filter(([b]) => b !== Infinity).map(([b]) => b);
+    const bucketCounts = g.buckets.map(([, c], i) => c - (i ? g.buckets[i - 1][1] : 0));
+    if (bucketCounts.length === bounds.length) bucketCounts.push(g.count - (g.buckets.at(-1)?.[1] ?? 0));
+    const attributes = toAttributes(g.labels, extra);
+    const startTimeMs = clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll);
+    return { attributes, startTimeMs, timeMs: nowMs, count: g.count, sum: g.sum, bounds, bucketCounts };
+  });
+}
+
+function summaryPoints(f: MergedFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): SummaryPoint[] {
+  const groups = groupBy(f, (g, s, suffix) => {
+    if (suffix === '_sum') g.sum = s.value;
+    else if (suffix === '_count') g.count = s.value;
+  });
+  return groups.map((g) => {
+    const attributes = toAttributes(g.labels, extra);
+    return { attributes, startTimeMs: clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll), timeMs: nowMs, count: g.count, sum: g.sum, quantiles: [] };
+  });
+}
