@@ -47,7 +47,7 @@ export function expandPattern(pattern: string): string[] {
         next.push(path.join(base, segment));
         continue;
       }
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(base);
       } catch {
