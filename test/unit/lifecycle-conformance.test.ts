@@ -18,6 +18,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'conformance-'));
 const MINIMAL: Record<string, unknown> = {
   'receiver:zmq_fpm': { endpoint: `ipc://${dir}/fpm`, dp_size: 2 },
   'receiver:prometheus_multiproc': { directories: [dir] },
+  'receiver:prometheus_scrape': { targets: ['http://127.0.0.1:9/metrics'], interval: '1s', timeout: '100ms' },
   'processor:welford': {},
   'exporter:prometheus': { port: 0 },
   'exporter:debug': { path: path.join(dir, 'debug.jsonl') },

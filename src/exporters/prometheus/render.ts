@@ -1,4 +1,5 @@
 import type { Attributes, HistogramPoint, Metric, NumberPoint, SummaryPoint } from '../../model/metrics.js';
+import { floatToGoString } from '../../encoding/python-float.js';
 import { familyName, sanitizeLabelName } from './names.js';
 
 /**
@@ -68,7 +69,8 @@ function renderHistogram(name: string, points: readonly HistogramPoint[], out: s
     let cumulative = 0;
     for (let i = 0; i < p.bucketCounts.length; i++) {
       cumulative += p.bucketCounts[i];
-      const le = i < p.bounds.length ? formatValue(p.bounds[i]) : '+Inf';
+      // Bounds as prometheus_client prints them (`1.0`, not `1`), so queries written against SGLang's own /metrics keep working.
+      const le = i < p.bounds.length ? floatToGoString(p.bounds[i]) : '+Inf';
       out.push(`${name}_bucket${labels(p.attributes, 'le', le)} ${formatValue(cumulative)}`);
     }
     out.push(`${name}_sum${labels(p.attributes)} ${formatValue(p.sum)}`);
@@ -78,7 +80,7 @@ function renderHistogram(name: string, points: readonly HistogramPoint[], out: s
 
 function renderSummary(name: string, points: readonly SummaryPoint[], out: string[]): void {
   for (const p of points) {
-    for (const q of p.quantiles) out.push(`${name}${labels(p.attributes, 'quantile', formatValue(q.quantile))} ${formatValue(q.value)}`);
+    for (const q of p.quantiles) out.push(`${name}${labels(p.attributes, 'quantile', floatToGoString(q.quantile))} ${formatValue(q.value)}`);
     out.push(`${name}_sum${labels(p.attributes)} ${formatValue(p.sum)}`);
     out.push(`${name}_count${labels(p.attributes)} ${formatValue(p.count)}`);
   }

@@ -1,6 +1,20 @@
 import type { Attributes, HistogramPoint, Metric, NumberPoint, SummaryPoint } from '../../model/metrics.js';
-import type { MergedFamily, MergedSample } from './merge.js';
 import { parseBound } from './merge.js';
+
+/** A Prometheus family as prometheus_client merges it or an exposition states it. */
+export interface PromFamily {
+  readonly name: string;
+  /** counter, histogram and summary are converted as such; every other type becomes gauges. */
+  readonly type: string;
+  readonly help: string;
+  readonly samples: readonly PromSample[];
+}
+
+export interface PromSample {
+  readonly name: string;
+  readonly labels: readonly (readonly [string, string])[];
+  readonly value: number;
+}
 
 /**
  * Merged prometheus_client families to the pipeline's metric model, with
@@ -43,26 +57,31 @@ function seriesKey(name: string, attributes: Attributes): string {
   return name + '\u0002' + Object.keys(attributes).sort().map((k) => `${k}\u0000${attributes[k]}`).join('\u0001');
 }
 
-export function familiesToMetrics(families: readonly MergedFamily[], extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): Metric[] {
+/** Points by sample name (a counter's `_total`, each gauge-like sample name). */
+function bySampleName(f: PromFamily, extra: Attributes, point: (s: PromSample, attributes: Attributes) => NumberPoint): Map<string, NumberPoint[]> {
+  const out = new Map<string, NumberPoint[]>();
+  for (const s of f.samples) {
+    if (s.name.endsWith('_created')) continue; // creation times, not values
+    let list = out.get(s.name);
+    if (!list) out.set(s.name, (list = []));
+    list.push(point(s, toAttributes(s.labels, extra)));
+  }
+  return out;
+}
+
+export function familiesToMetrics(families: readonly PromFamily[], attributes: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): Metric[] {
   const out: Metric[] = [];
   for (const f of families) {
-    if (f.type === 'gauge') {
-      const points: NumberPoint[] = f.samples.map((s) => ({ attributes: toAttributes(s.labels, extra), startTimeMs: nowMs, timeMs: nowMs, value: s.value }));
-      out.push({ kind: 'gauge', name: f.name, description: f.help, unit: '', points });
-    } else if (f.type === 'counter') {
-      const bySample = new Map<string, NumberPoint[]>();
-      for (const s of f.samples) {
-        const attributes = toAttributes(s.labels, extra);
-        const startTimeMs = clock.startTime(seriesKey(s.name, attributes), s.value, nowMs, resetAll);
-        let list = bySample.get(s.name);
-        if (!list) bySample.set(s.name, (list = []));
-        list.push({ attributes, startTimeMs, timeMs: nowMs, value: s.value });
-      }
-      for (const [name, points] of bySample) out.push({ kind: 'sum', monotonic: true, name, description: f.help, unit: '', points });
+    if (f.type === 'counter') {
+      const points = bySampleName(f, attributes, (s, a) => ({ attributes: a, startTimeMs: clock.startTime(seriesKey(s.name, a), s.value, nowMs, resetAll), timeMs: nowMs, value: s.value }));
+      for (const [name, list] of points) out.push({ kind: 'sum', monotonic: true, name, description: f.help, unit: '', points: list });
     } else if (f.type === 'histogram') {
-      out.push({ kind: 'histogram', name: f.name, description: f.help, unit: '', points: histogramPoints(f, extra, nowMs, clock, resetAll) });
+      out.push({ kind: 'histogram', name: f.name, description: f.help, unit: '', points: histogramPoints(f, attributes, nowMs, clock, resetAll) });
+    } else if (f.type === 'summary') {
+      out.push({ kind: 'summary', name: f.name, description: f.help, unit: '', points: summaryPoints(f, attributes, nowMs, clock, resetAll) });
     } else {
-      out.push({ kind: 'summary', name: f.name, description: f.help, unit: '', points: summaryPoints(f, extra, nowMs, clock, resetAll) });
+      const points = bySampleName(f, attributes, (s, a) => ({ attributes: a, startTimeMs: nowMs, timeMs: nowMs, value: s.value }));
+      for (const [name, list] of points) out.push({ kind: 'gauge', name, description: f.help, unit: '', points: list });
     }
   }
   return out;
@@ -75,7 +94,7 @@ interface Group {
   buckets: [number, number][];
 }
 
-function groupBy(f: MergedFamily, each: (g: Group, s: MergedSample, suffix: string) => void): Group[] {
+function groupBy(f: PromFamily, each: (g: Group, s: PromSample, suffix: string) => void): Group[] {
   const groups = new Map<string, Group>();
   for (const s of f.samples) {
     const suffix = s.name.slice(f.name.length);
@@ -88,7 +107,7 @@ function groupBy(f: MergedFamily, each: (g: Group, s: MergedSample, suffix: stri
   return [...groups.values()];
 }
 
-function histogramPoints(f: MergedFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): HistogramPoint[] {
+function histogramPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): HistogramPoint[] {
   const groups = groupBy(f, (g, s, suffix) => {
     if (suffix === '_sum') g.sum = s.value;
     else if (suffix === '_count') g.count = s.value;
@@ -105,7 +124,7 @@ function histogramPoints(f: MergedFamily, extra: Attributes, nowMs: number, cloc
   });
 }
 
-function summaryPoints(f: MergedFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): SummaryPoint[] {
+function summaryPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): SummaryPoint[] {
   const groups = groupBy(f, (g, s, suffix) => {
     if (suffix === '_sum') g.sum = s.value;
     else if (suffix === '_count') g.count = s.value;
