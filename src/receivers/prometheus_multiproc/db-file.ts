@@ -15,7 +15,7 @@ export interface EntryLocation {
   readonly valueOffset: number;
 }
 
-export type WalkResult = { ok: true; used: number; entries: EntryLocation[] } | { ok: false; reason: 'truncated' | 'corrupt'; detail: string };
+export type WalkResult = { ok: true; used: number; entries: EntryLocation[] } | { ok: false; reason: 'truncated' | 'corrupt' | 'bad_key'; detail: string };
 
 const HEADER = 8;
 
@@ -45,7 +45,7 @@ export function walkEntries(buf: Uint8Array, layout: Layout, from = HEADER): Wal
     const keyStart = pos + 4;
     const valueOffset = keyStart + keyLength + (8 - ((keyLength + 4) % 8));
     if (valueOffset + valueBytes > used) return { ok: false, reason: 'corrupt', detail: `value of the entry at ${pos} runs past used (${used})` };
-    if (buf[keyStart] !== 0x5b /* [ */) return { ok: false, reason: 'corrupt', detail: `key at ${pos} does not start a JSON array` };
+    if (buf[keyStart] !== 0x5b /* [ */) return { ok: false, reason: 'bad_key', detail: `key at ${pos} does not start a JSON array` };
     entries.push({ offset: pos, keyStart, keyLength, valueOffset });
     pos = valueOffset + valueBytes;
   }

@@ -147,7 +147,12 @@ export function mergeFiles(files: readonly FileEntries[], formatBound: (b: numbe
   return out;
 }
 
-/** `mostrecent` gauges, one series per writing process where several processes write one label set. */
+/**
+ * `mostrecent` gauges, one series per rank where processes of several ranks
+ * write one label set. A rank is identified by the rank labels its process
+ * carries (or its pid when it has none), so the files of a dead process and of
+ * its replacement (same rank) give one series: the latest writer of that rank.
+ */
 function perRankMostRecent(fam: Accumulating, ranks: Map<string, [string, string][]>): void {
   const writers = new Map<string, Accumulating['gauge']>();
   for (const g of fam.gauge) {
@@ -155,21 +160,26 @@ function perRankMostRecent(fam: Accumulating, ranks: Map<string, [string, string
     const k = g.key.sampleName + '\u0002' + g.key.labelsKey;
     let list = writers.get(k);
     if (!list) writers.set(k, (list = []));
-    const mine = list.find((w) => w.pid === g.pid);
-    if (!mine) list.push(g);
-    else if (mine.timestamp < g.timestamp) Object.assign(mine, g);
+    list.push(g);
   }
   for (const [k, list] of writers) {
-    if (list.length === 1) {
-      const { key, value, timestamp } = list[0];
-      fam.samples.set(k, { name: key.sampleName, labels: [...key.labels], value, timestamp });
-      continue;
+    const key = list[0].key;
+    const extraOf = (pid: string): [string, string][] => {
+      const own = ranks.get(pid)?.filter(([name]) => !key.labels.some(([l]) => l === name)) ?? [];
+      return own.length ? own : [['pid', pid]];
+    };
+    const identity = (pid: string) => extraOf(pid).map(([n, v]) => `${n}\u0000${v}`).join('\u0001');
+    const several = new Set(list.map((w) => identity(w.pid))).size > 1;
+    // Per rank (or for the one label set when a single rank writes it): greatest timestamp, ties to the first read.
+    const latest = new Map<string, Accumulating['gauge'][number]>();
+    for (const w of list) {
+      const id = several ? identity(w.pid) : '';
+      const cur = latest.get(id);
+      if (!cur || cur.timestamp < w.timestamp) latest.set(id, w);
     }
-    for (const { key, pid, value, timestamp } of list) {
-      const own = ranks.get(pid);
-      const extra: [string, string][] = own ? own.filter(([name]) => !key.labels.some(([l]) => l === name)) : [['pid', pid]];
-      const labels = [...key.labels, ...(extra.length ? extra : [['pid', pid] as [string, string]])];
-      fam.samples.set(`${k}\u0003${pid}`, { name: key.sampleName, labels, value, timestamp });
+    for (const [id, { pid, value, timestamp }] of latest) {
+      const labels = several ? [...key.labels, ...extraOf(pid)] : [...key.labels];
+      fam.samples.set(several ? `${k}\u0003${id}` : k, { name: key.sampleName, labels, value, timestamp });
     }
   }
   fam.gauge = [];

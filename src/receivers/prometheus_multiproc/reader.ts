@@ -122,7 +122,11 @@ export class MultiprocReader {
       let parsed = 0;
       if (!cached) {
         const layout = this.layout === 'auto' ? detectLayout(buf) : this.layout;
-        if (!layout) return { reason: 'layout', detail: 'entries fit neither the current (value + timestamp) nor the legacy (value only) layout' };
+        if (!layout) {
+          // Neither layout walks: the file is damaged. Say how, as the layout SGLang writes sees it.
+          const walk = walkEntries(buf, 'current');
+          return walk.ok ? { reason: 'layout', detail: 'entries fit neither layout' } : { reason: walk.reason, detail: `${walk.detail} (the file fits neither the current nor the legacy layout)` };
+        }
         cached = { ino: stat.ino, layout, used: 8, keys: [], valueOffsets: [] };
       }
       if (used > cached.used) {

@@ -10,6 +10,7 @@ export interface ZmqFpmConfig {
   /** worker_id for messages that carry "" (and for stream health before the first message). */
   readonly workerId: string;
   readonly reportIntervalMs: number;
+  readonly pollIntervalMs: number;
 }
 
 export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
@@ -21,6 +22,7 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
     max_message_bytes: { doc: 'Largest message accepted (libzmq ZMQ_MAXMSGSIZE); a larger one makes libzmq drop and re-open the connection, counted as a disconnect.', format: 'positive-int', default: 1048576, unit: 'bytes' },
     receive_hwm: { doc: 'Messages libzmq may queue per endpoint before it drops (ZMQ_RCVHWM); drops show up as sequence gaps.', format: 'positive-int', default: 20000, unit: 'messages' },
     worker_id: { doc: 'worker_id to use when a stream sends "" (SGLang without forward_pass_metrics_worker_id).', format: String, default: '' },
+    poll_interval: { doc: 'How often the sockets are drained when idle (latency added at most; a busy stream is drained without pause).', format: 'duration', default: '20ms', unit: 'ms' },
     report_interval: { doc: 'How often stream health (heartbeats, loss, restarts, refusals, up) goes downstream.', format: 'duration', default: '1s', unit: 'ms' },
   },
   (v, issue) => {
@@ -45,6 +47,7 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
       if (new Set(list).size !== list.length) issue('endpoints', 'an endpoint is listed twice');
       endpoints = list;
     }
+    if ((v.poll_interval as number) < 1 || (v.poll_interval as number) > 1000) issue('poll_interval', 'must be from 1ms to 1s');
     return {
       endpoints,
       heartbeatTimeoutMs: v.heartbeat_timeout as number,
@@ -52,6 +55,7 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
       receiveHighWaterMark: v.receive_hwm as number,
       workerId: v.worker_id as string,
       reportIntervalMs: v.report_interval as number,
+      pollIntervalMs: v.poll_interval as number,
     };
   },
 );

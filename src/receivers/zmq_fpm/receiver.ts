@@ -8,8 +8,10 @@ import { guardReconnect } from './reconnect.js';
 import type { RefusalReason } from './schema.js';
 import { FpmStream } from './stream.js';
 
-/** Records handed downstream at once at most; smaller batches go out on the next event-loop turn. */
+/** Records handed downstream at once at most. */
 const MAX_BATCH = 4096;
+/** Messages read from one socket before the next socket gets its turn. */
+const MAX_PER_DRAIN = 4096;
 
 /**
  * Subscribes to every rank's FPM endpoint (one SUB socket each, so a
@@ -22,14 +24,14 @@ export class ZmqFpmReceiver implements Receiver {
   private readonly sockets: Subscriber[] = [];
   private readonly streams: FpmStream[] = [];
   private pending: FpmRecord[] = [];
-  private flushScheduled = false;
   private reportTimer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = false;
   private readonly accepted: Cell;
   private readonly lost: Cell;
   private readonly refusedCells = new Map<RefusalReason, Cell>();
-  private readonly loops: Promise<void>[] = [];
+  private loop: Promise<void> | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -46,14 +48,15 @@ export class ZmqFpmReceiver implements Receiver {
     const { logger, now } = this.settings;
     this.config.endpoints.forEach((endpoint, rank) => {
       const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now());
-      const socket = new Subscriber({ maxMessageSize: this.config.maxMessageBytes, receiveHighWaterMark: this.config.receiveHighWaterMark, linger: 0 });
+      // receiveTimeout 0: receive() reads what is there or rejects with EAGAIN at once (see pollLoop).
+      const socket = new Subscriber({ maxMessageSize: this.config.maxMessageBytes, receiveHighWaterMark: this.config.receiveHighWaterMark, linger: 0, receiveTimeout: 0 });
       guardReconnect(socket, endpoint, logger, () => stream.disconnected(), () => this.stopped);
       socket.connect(endpoint);
       socket.subscribe();
       this.streams.push(stream);
       this.sockets.push(socket);
-      this.loops.push(this.receiveLoop(socket, stream));
     });
+    this.loop = this.pollLoop();
     this.reportTimer = setInterval(() => this.report(), this.config.reportIntervalMs);
     this.reportTimer.unref();
     this.report(); // ranks with a configured worker_id show up (as 0) at once
@@ -64,39 +67,54 @@ export class ZmqFpmReceiver implements Receiver {
     if (this.stopped) return;
     this.stopped = true;
     if (this.reportTimer) clearInterval(this.reportTimer);
+    if (this.pollTimer) clearTimeout(this.pollTimer);
     for (const s of this.sockets) s.close();
-    await Promise.allSettled(this.loops);
+    await this.loop;
     this.flush();
     if (this.running) this.report();
   }
 
-  private async receiveLoop(socket: Subscriber, stream: FpmStream): Promise<void> {
+  /**
+   * Drains every socket, hands the records downstream, then sleeps
+   * poll_interval; keeps draining without sleeping while messages keep
+   * coming. Reading in rounds instead of awaiting each message saves an
+   * event-loop wake-up per message (the main cost at a few thousand
+   * messages a second); the price is at most poll_interval of latency.
+   */
+  private async pollLoop(): Promise<void> {
     while (!this.stopped) {
+      let more = false;
+      for (let i = 0; i < this.sockets.length && !this.stopped; i++) {
+        if ((await this.drain(this.sockets[i], this.streams[i])) >= MAX_PER_DRAIN) more = true;
+      }
+      this.flush();
+      if (this.stopped) return;
+      if (more) await new Promise<void>((r) => setImmediate(r));
+      else await new Promise<void>((r) => (this.pollTimer = setTimeout(r, this.config.pollIntervalMs)));
+    }
+  }
+
+  /** Reads what one socket has now (at most MAX_PER_DRAIN messages); returns how many. */
+  private async drain(socket: Subscriber, stream: FpmStream): Promise<number> {
+    const now = Date.now();
+    let n = 0;
+    while (n < MAX_PER_DRAIN) {
       let frames: Buffer[];
       try {
         frames = await socket.receive();
       } catch (err) {
-        if (this.stopped || socket.closed) return;
-        this.settings.logger.error('receive failed on an FPM endpoint; retrying', { endpoint: stream.endpoint, error: err });
-        await new Promise((r) => setTimeout(r, 100));
-        continue;
+        if ((err as { code?: string }).code !== 'EAGAIN' && !this.stopped && !socket.closed) this.settings.logger.error('receive failed on an FPM endpoint; retrying', { endpoint: stream.endpoint, error: err });
+        break;
       }
-      const record = stream.handle(frames, Date.now());
+      n++;
+      const record = stream.handle(frames, now);
       if (record) {
         this.pending.push(record);
         if (this.pending.length >= MAX_BATCH) this.flush();
-        else if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          setImmediate(this.flushSoon);
-        }
       }
     }
+    return n;
   }
-
-  private readonly flushSoon = (): void => {
-    this.flushScheduled = false;
-    this.flush();
-  };
 
   private flush(): void {
     if (!this.pending.length) return;
