@@ -54,8 +54,11 @@ test('run: SIGTERM stops receivers first and flushes the last window and totals 
   await waitFor('the bridge to start', () => bridge.err().includes('all pipelines started'));
   const truth = await runPublisher(['--endpoint', `tcp://127.0.0.1:${base}`, '--dp-size', '2', '--count', '500', '--rate', '2000', '--worker-id', 'sigterm']);
   await sleep(300);
+  const stopAt = Date.now();
   bridge.child.kill('SIGTERM');
   assert.equal(await bridge.exit, 0, bridge.err());
+  assert.ok(Date.now() - stopAt < 3000, `stopped in ${Date.now() - stopAt} ms (nothing waits for shutdown_timeout)`);
+  assert.doesNotMatch(bridge.err(), /did not stop within/);
   const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   for (const r of truth.ranks) {
     const points = lines.filter((l) => l.metric === 'sglang.fpm.iterations' && l.attributes.dp_rank === String(r.dp_rank) && l.attributes.worker_id === 'sigterm');

@@ -32,6 +32,7 @@ export class ZmqFpmReceiver implements Receiver {
   private readonly refusedCells = new Map<RefusalReason, Cell>();
   private loop: Promise<void> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -68,6 +69,7 @@ export class ZmqFpmReceiver implements Receiver {
     this.stopped = true;
     if (this.reportTimer) clearInterval(this.reportTimer);
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.wake?.(); // end the poll loop's sleep now
     for (const s of this.sockets) s.close();
     await this.loop;
     this.flush();
@@ -90,7 +92,11 @@ export class ZmqFpmReceiver implements Receiver {
       this.flush();
       if (this.stopped) return;
       if (more) await new Promise<void>((r) => setImmediate(r));
-      else await new Promise<void>((r) => (this.pollTimer = setTimeout(r, this.config.pollIntervalMs)));
+      else
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.pollTimer = setTimeout(resolve, this.config.pollIntervalMs);
+        });
     }
   }
 
