@@ -10,6 +10,8 @@ export interface ParsedKey {
   readonly help: string;
   /** Canonical text of the label set, for grouping: `name\u0000value\u0001...`. */
   readonly labelsKey: string;
+  /** sampleName + '\u0002' + labelsKey: a series' identity, made once per distinct key. */
+  readonly sampleKey: string;
 }
 
 export function parseKey(text: string): ParsedKey | { problem: string } {
@@ -27,5 +29,5 @@ export function parseKey(text: string): ParsedKey | { problem: string } {
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   let labelsKey = '';
   for (const [k, v] of pairs) labelsKey += `${k}\u0000${v}\u0001`;
-  return { metricName, sampleName, labels: pairs, help, labelsKey };
+  return { metricName, sampleName, labels: pairs, help, labelsKey, sampleKey: sampleName + '\u0002' + labelsKey };
 }

@@ -132,7 +132,7 @@ export function mergeFiles(files: readonly FileEntries[], formatBound: (b: numbe
           continue;
         }
       }
-      const sampleKey = key.sampleName + '\u0002' + key.labelsKey;
+      const sampleKey = key.sampleKey;
       const s = fam.samples.get(sampleKey);
       if (s) s.value += value;
       else fam.samples.set(sampleKey, { name: key.sampleName, labels: [...key.labels], value, timestamp: 0 });
@@ -157,7 +157,7 @@ function perRankMostRecent(fam: Accumulating, ranks: Map<string, [string, string
   const writers = new Map<string, Accumulating['gauge']>();
   for (const g of fam.gauge) {
     if (!(g.timestamp > 0)) continue; // never set
-    const k = g.key.sampleName + '\u0002' + g.key.labelsKey;
+    const k = g.key.sampleKey;
     let list = writers.get(k);
     if (!list) writers.set(k, (list = []));
     list.push(g);
@@ -218,10 +218,10 @@ function reduceGauges(fam: Accumulating, ranks: Map<string, [string, string][]> 
   for (const g of fam.gauge) {
     const { key, pid, value } = g;
     if (mode === 'all' || mode === 'liveall') {
-      fam.samples.set(`${key.sampleName}\u0002${key.labelsKey}pid\u0000${pid}\u0001`, { name: key.sampleName, labels: [...key.labels, ['pid', pid]], value, timestamp: 0 });
+      fam.samples.set(`${key.sampleKey}pid\u0000${pid}\u0001`, { name: key.sampleName, labels: [...key.labels, ['pid', pid]], value, timestamp: 0 });
       continue;
     }
-    const sampleKey = key.sampleName + '\u0002' + key.labelsKey;
+    const sampleKey = key.sampleKey;
     const current = fam.samples.get(sampleKey);
     if (mode === 'mostrecent' || mode === 'livemostrecent') {
       const ts = g.timestamp || 0;
