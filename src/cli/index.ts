@@ -1,11 +1,4 @@
-import { componentsCommand } from './components.js';
-import { demoCommand } from './demo.js';
-import { fpmCommand } from './fpm.js';
-import { multiprocCommand } from './multiproc.js';
-import { runCommand } from './run.js';
-import { simulateCommand } from './simulate.js';
 import { UsageError } from './args.js';
-import { validateCommand } from './validate.js';
 
 export const HELP = `sglang-otel-bridge: SGLang's metrics, complete and correct, as OpenTelemetry metrics.
 
@@ -25,14 +18,15 @@ Examples:
   sglang-otel-bridge validate --config my.json
   sglang-otel-bridge fpm tail tcp://127.0.0.1:20380 --dp-size 2 --count 10`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  run: runCommand,
-  validate: validateCommand,
-  components: componentsCommand,
-  fpm: fpmCommand,
-  multiproc: multiprocCommand,
-  simulate: simulateCommand,
-  demo: demoCommand,
+/** Commands load their modules on demand: `multiproc` starts without ZeroMQ or prom-client. */
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  run: async () => (await import('./run.js')).runCommand,
+  validate: async () => (await import('./validate.js')).validateCommand,
+  components: async () => (await import('./components.js')).componentsCommand,
+  fpm: async () => (await import('./fpm.js')).fpmCommand,
+  multiproc: async () => (await import('./multiproc.js')).multiprocCommand,
+  simulate: async () => (await import('./simulate.js')).simulateCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
 };
 
 /** Runs a command line; resolves with the process exit code. */
@@ -42,13 +36,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     console.error(`unknown command "${name}"\n\n${HELP}`);
     return 2;
   }
   try {
-    return await command(rest);
+    return await (await load())(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`${name}: ${err.message} (see: sglang-otel-bridge ${name} --help)`);

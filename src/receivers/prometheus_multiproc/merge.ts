@@ -3,16 +3,22 @@ import type { ParsedKey } from './key.js';
 
 /**
  * prometheus_client's MultiProcessCollector merge (shared/spec/multiproc.md §4),
- * reproduced exactly, as a pure function of the files' entries read in
- * sorted file order: type and HELP from the first file that has the metric,
- * gauge mode from the last; counters and summaries summed; histograms'
- * per-bucket counts summed per bound, made cumulative, `_count` added;
- * gauges by mode (`all` keeps one sample per pid with a `pid` label,
- * `mostrecent` keeps the greatest timestamp and leaves out never-set series).
- * Samples come out in the order prometheus_client would print them.
+ * reproduced exactly: type and HELP from the first file that has the metric;
+ * counters and summaries summed; histograms' per-bucket counts summed per
+ * bound, made cumulative, `_count` added; gauges by mode (`all` keeps one
+ * sample per pid with a `pid` label, `min`/`max`/`sum`, `mostrecent` keeps
+ * the greatest timestamp, ties to the first file read, never-set series left
+ * out). Files must be given in sorted name order; samples then come out in
+ * the order prometheus_client prints them.
+ *
+ * MergeEngine keeps its state between reads of one directory: every file
+ * entry is resolved once to the accumulator ("slot") it adds to, so a read
+ * of an unchanged directory costs one addition per entry. `mergeFiles` is
+ * the one-shot form.
  */
 export interface FileEntries {
   readonly file: DbFileName;
+  /** Parsed keys; the same array object (appended to) for as long as the file is unchanged. */
   readonly keys: readonly ParsedKey[];
   /** value (and timestamp) per key, same order as `keys`. */
   readonly values: Float64Array;
@@ -34,23 +40,75 @@ export interface MergedFamily {
   readonly samples: MergedSample[];
 }
 
-interface Accumulating {
-  name: string;
-  type: FileKind;
-  help: string;
+export interface MergeOptions {
+  /**
+   * SGLang with data parallelism (sglang #6892): several schedulers write one
+   * `mostrecent` gauge under equal labels and prometheus_client keeps only the
+   * latest writer. With this on, a label set written by processes of several
+   * ranks keeps each rank's latest value as its own series, labelled with the
+   * rank labels (dp_rank, tp_rank, pp_rank) the process carries on its other
+   * series, or `pid` where it has none. A label set one rank writes is left
+   * as prometheus_client would print it.
+   */
+  readonly perRankMostRecent?: boolean;
+}
+
+/** Python's float() of a bucket bound: "+Inf", "inf", "1.0", "0.005". */
+export function parseBound(text: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === '+inf' || t === 'inf' || t === 'infinity' || t === '+infinity') return Infinity;
+  if (t === '-inf' || t === '-infinity') return -Infinity;
+  return Number(t);
+}
+
+const RANK_LABELS = ['dp_rank', 'tp_rank', 'pp_rank'];
+type Labels = readonly (readonly [string, string])[];
+
+/** One accumulator: a merged sample, a histogram bucket, or one process's gauge value. */
+interface Slot {
+  readonly family: Family;
+  readonly name: string;
+  readonly labels: Labels;
+  /**
+   * How values combine: `sum` (counters, summaries, histograms), or `last`:
+   * one process's value of a gauge. Gauges are reduced by the family's mode
+   * only when the merge is output, because the mode of the last file read wins.
+   */
+  readonly op: 'sum' | 'last';
+  /** The process (for `last` slots). */
+  readonly pid: string;
+  readonly sampleKey: string;
+  value: number;
+  timestamp: number;
+  /** Read generation of the last update; a slot not touched in the current read is not emitted. */
+  gen: number;
+  /** Order of first touch in the current read (prometheus_client's insertion order). */
+  seq: number;
+}
+
+interface BucketGroup {
+  readonly labels: Labels;
+  readonly buckets: Map<number, Slot>;
+  sortedBounds: number[] | undefined;
+}
+
+interface Family {
+  readonly name: string;
+  readonly type: FileKind;
+  readonly help: string;
   mode?: GaugeMode;
-  samples: Map<string, { name: string; labels: (readonly [string, string])[]; value: number; timestamp: number }>;
-  /** Histogram buckets: group (labels without le) -> bound -> count. */
-  buckets: Map<string, { labels: (readonly [string, string])[]; byBound: Map<number, number> }>;
-  /** Gauge samples of every process, by sample key, for per-mode reduction. */
-  gauge: { key: ParsedKey; pid: string; value: number; timestamp: number }[];
+  /** Non-bucket slots by sample key (+ pid for per-process slots), in creation order. */
+  readonly slots: Map<string, Slot>;
+  readonly groups: Map<string, BucketGroup>;
+  gen: number;
+  seq: number;
 }
 
 /** A label set without `le`, and the bucket bound, cached on the (shared) key object. */
 interface BucketInfo {
-  le: number;
-  group: string;
-  labels: (readonly [string, string])[];
+  readonly le: number;
+  readonly group: string;
+  readonly labels: Labels;
 }
 const bucketInfo = new WeakMap<ParsedKey, BucketInfo | null>();
 function bucketOf(key: ParsedKey): BucketInfo | null {
@@ -67,180 +125,249 @@ function bucketOf(key: ParsedKey): BucketInfo | null {
   return info;
 }
 
-/** Python's float() of a bucket bound: "+Inf", "inf", "1.0", "0.005". */
-export function parseBound(text: string): number {
-  const t = text.trim().toLowerCase();
-  if (t === '+inf' || t === 'inf' || t === 'infinity' || t === '+infinity') return Infinity;
-  if (t === '-inf' || t === '-infinity') return -Infinity;
-  return Number(t);
+
+function isMostRecent(mode: GaugeMode | undefined): boolean {
+  return mode === 'mostrecent' || mode === 'livemostrecent';
 }
 
-export interface MergeOptions {
-  /**
-   * SGLang with data parallelism (sglang #6892): several schedulers write one
-   * `mostrecent` gauge under equal labels and prometheus_client keeps only the
-   * latest writer. With this on, a label set written by several processes
-   * keeps every process's value as its own series, labelled with that
-   * process's rank labels (dp_rank, tp_rank, pp_rank, from its other series),
-   * or `pid` where it has none. A label set with one writer is left as it is.
-   */
-  readonly perRankMostRecent?: boolean;
-}
+export class MergeEngine {
+  private readonly families = new Map<string, Family>();
+  /** Slots of each file's entries, by the reader's keys array (stable while the file is unchanged). */
+  private readonly resolved = new WeakMap<readonly ParsedKey[], { pid: string; slots: Slot[] }>();
+  /** Shared slot of a key (counters, summaries, histograms): one lookup by object identity. */
+  private readonly sharedSlot = new Map<ParsedKey, Slot>();
+  /** Per-process slots of a gauge key, by pid. */
+  private readonly processSlots = new Map<ParsedKey, Map<string, Slot>>();
+  /** Rank labels each process carries on its own series (for per-rank gauges). */
+  private readonly pidRanks = new Map<string, [string, string][]>();
+  private gen = 0;
+  private seq = 0;
 
-const RANK_LABELS = ['dp_rank', 'tp_rank', 'pp_rank'];
+  constructor(private readonly options: MergeOptions = {}) {}
 
-/** Rank labels each process carries on its own series. */
-function rankLabelsByPid(files: readonly FileEntries[]): Map<string, [string, string][]> {
-  const out = new Map<string, [string, string][]>();
-  for (const f of files) {
-    if (out.has(f.file.pid)) continue;
-    for (const key of f.keys) {
-      const ranks = key.labels.filter(([k]) => RANK_LABELS.includes(k)) as [string, string][];
-      if (ranks.length) {
-        out.set(f.file.pid, ranks);
-        break;
-      }
-    }
+  /** Merges one read of a directory (files in sorted name order). */
+  merge(files: readonly FileEntries[], formatBound: (b: number) => string): MergedFamily[] {
+    this.gen++;
+    this.seq = 0;
+    for (const f of files) this.add(f);
+    return this.output(formatBound);
   }
-  return out;
-}
 
-export function mergeFiles(files: readonly FileEntries[], formatBound: (b: number) => string, options: MergeOptions = {}): MergedFamily[] {
-  const ranks = options.perRankMostRecent ? rankLabelsByPid(files) : undefined;
-  const families = new Map<string, Accumulating>();
-  for (const f of files) {
-    const { kind, mode, pid } = f.file;
-    for (let i = 0; i < f.keys.length; i++) {
-      const key = f.keys[i];
-      let fam = families.get(key.metricName);
-      if (!fam) {
-        fam = { name: key.metricName, type: kind, help: key.help, samples: new Map(), buckets: new Map(), gauge: [] };
-        families.set(key.metricName, fam);
+  private add(f: FileEntries): void {
+    const slots = this.slotsOf(f);
+    const { values, timestamps } = f;
+    const gen = this.gen;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
+      const v = values[i];
+      const fam = s.family;
+      if (fam.gen !== gen) {
+        fam.gen = gen;
+        fam.seq = ++this.seq;
       }
-      const value = f.values[i];
-      if (kind === 'gauge') {
-        fam.mode = mode;
-        fam.gauge.push({ key, pid, value, timestamp: f.timestamps[i] });
+      if (s.gen !== gen) {
+        s.gen = gen;
+        s.seq = ++this.seq;
+        s.value = v;
+        s.timestamp = timestamps[i];
         continue;
       }
-      if (fam.type === 'histogram') {
-        const b = bucketOf(key);
-        if (b) {
-          let group = fam.buckets.get(b.group);
-          if (!group) fam.buckets.set(b.group, (group = { labels: b.labels, byBound: new Map() }));
-          group.byBound.set(b.le, (group.byBound.get(b.le) ?? 0) + value);
-          continue;
-        }
+      if (s.op === 'sum') s.value += v;
+      else if (!isMostRecent(fam.mode) || s.timestamp < timestamps[i]) {
+        // one process's series written twice: the later entry, or for mostrecent the strictly newer timestamp
+        s.value = v;
+        s.timestamp = timestamps[i];
       }
-      const sampleKey = key.sampleKey;
-      const s = fam.samples.get(sampleKey);
-      if (s) s.value += value;
-      else fam.samples.set(sampleKey, { name: key.sampleName, labels: [...key.labels], value, timestamp: 0 });
     }
   }
-  const out: MergedFamily[] = [];
-  for (const fam of families.values()) {
-    if (fam.type === 'gauge') reduceGauges(fam, ranks);
-    const samples: MergedSample[] = fam.type === 'histogram' ? histogramSamples(fam, formatBound) : [...fam.samples.values()].map(({ name, labels, value }) => ({ name, labels, value }));
-    out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples });
+
+  /** The slots of a file's entries, resolving only entries not seen before. */
+  private slotsOf(f: FileEntries): Slot[] {
+    let r = this.resolved.get(f.keys);
+    if (!r || r.pid !== f.file.pid) {
+      r = { pid: f.file.pid, slots: [] };
+      this.resolved.set(f.keys, r);
+    }
+    for (let i = r.slots.length; i < f.keys.length; i++) r.slots.push(this.resolve(f.file, f.keys[i]));
+    return r.slots;
   }
-  return out;
+
+  private resolve(file: DbFileName, key: ParsedKey): Slot {
+    if (this.options.perRankMostRecent && !this.pidRanks.has(file.pid)) {
+      const ranks = key.labels.filter(([k]) => RANK_LABELS.includes(k)) as [string, string][];
+      if (ranks.length) this.pidRanks.set(file.pid, ranks);
+    }
+    if (file.kind !== 'gauge') {
+      const shared = this.sharedSlot.get(key);
+      if (shared) return shared;
+    } else {
+      const mine = this.processSlots.get(key)?.get(file.pid);
+      if (mine) {
+        mine.family.mode = file.mode;
+        return mine;
+      }
+    }
+    const slot = this.createSlot(file, key);
+    if (file.kind !== 'gauge') this.sharedSlot.set(key, slot);
+    else {
+      let byPid = this.processSlots.get(key);
+      if (!byPid) this.processSlots.set(key, (byPid = new Map()));
+      byPid.set(file.pid, slot);
+    }
+    return slot;
+  }
+
+  private createSlot(file: DbFileName, key: ParsedKey): Slot {
+    let fam = this.families.get(key.metricName);
+    if (!fam) {
+      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), gen: 0, seq: 0 };
+      this.families.set(key.metricName, fam);
+    }
+    if (file.kind === 'gauge') fam.mode = file.mode;
+    const op: Slot['op'] = file.kind === 'gauge' ? 'last' : 'sum';
+    const make = (name: string, labels: Labels, sampleKey: string): Slot => ({ family: fam, name, labels, op, pid: file.pid, sampleKey, value: 0, timestamp: 0, gen: 0, seq: 0 });
+    if (fam.type === 'histogram' && file.kind !== 'gauge') {
+      const b = bucketOf(key);
+      if (b) {
+        let group = fam.groups.get(b.group);
+        if (!group) fam.groups.set(b.group, (group = { labels: b.labels, buckets: new Map(), sortedBounds: undefined }));
+        let slot = group.buckets.get(b.le);
+        if (!slot) {
+          slot = make(`${fam.name}_bucket`, b.labels, b.group);
+          group.buckets.set(b.le, slot);
+          group.sortedBounds = undefined;
+        }
+        return slot;
+      }
+    }
+    const id = op === 'last' ? `${key.sampleKey}\u0003${file.pid}` : key.sampleKey;
+    let slot = fam.slots.get(id);
+    if (!slot) {
+      slot = make(key.sampleName, key.labels, key.sampleKey);
+      fam.slots.set(id, slot);
+    }
+    return slot;
+  }
+
+  private output(formatBound: (b: number) => string): MergedFamily[] {
+    const gen = this.gen;
+    const out: MergedFamily[] = [];
+    const families = [...this.families.values()].filter((f) => f.gen === gen).sort((a, b) => a.seq - b.seq);
+    for (const fam of families) {
+      let samples: MergedSample[];
+      if (fam.type === 'gauge' && isMostRecent(fam.mode)) samples = this.mostRecent(fam);
+      else if (fam.type === 'gauge') samples = reduceGauges(fam, gen);
+      else {
+        const live = [...fam.slots.values()].filter((s) => s.gen === gen).sort((a, b) => a.seq - b.seq);
+        samples = fam.type === 'histogram' ? histogramSamples(fam, live, gen, formatBound) : live.map((s) => ({ name: s.name, labels: s.labels, value: s.value }));
+      }
+      out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples });
+    }
+    return out;
+  }
+
+  /** mostrecent: per label set the greatest timestamp (ties: first read); per rank when asked. */
+  private mostRecent(fam: Family): MergedSample[] {
+    const bySample = new Map<string, Slot[]>();
+    for (const s of fam.slots.values()) {
+      if (s.gen !== this.gen || !(s.timestamp > 0)) continue; // never set
+      let list = bySample.get(s.sampleKey);
+      if (!list) bySample.set(s.sampleKey, (list = []));
+      list.push(s);
+    }
+    const chosen: { slot: Slot; labels: Labels }[] = [];
+    for (const list of bySample.values()) {
+      list.sort((a, b) => a.seq - b.seq);
+      const perRank = this.options.perRankMostRecent ? this.byRank(list) : undefined;
+      if (!perRank || perRank.size < 2) {
+        chosen.push({ slot: latest(list), labels: list[0].labels });
+        continue;
+      }
+      for (const [, { extra, slots }] of perRank) chosen.push({ slot: latest(slots), labels: [...list[0].labels, ...extra] });
+    }
+    // prometheus_client inserts a mostrecent sample when a timestamp first beats 0: the first writer in read order
+    const firstSeq = (c: { slot: Slot }) => c.slot.seq;
+    return chosen.sort((a, b) => firstSeq(a) - firstSeq(b)).map(({ slot, labels }) => ({ name: slot.name, labels, value: slot.value }));
+  }
+
+  /** Writers of one label set grouped by rank identity (rank labels not already in the set, or pid). */
+  private byRank(list: Slot[]): Map<string, { extra: [string, string][]; slots: Slot[] }> {
+    const out = new Map<string, { extra: [string, string][]; slots: Slot[] }>();
+    for (const s of list) {
+      const own = (this.pidRanks.get(s.pid) ?? []).filter(([name]) => !s.labels.some(([l]) => l === name));
+      const extra: [string, string][] = own.length ? own : [['pid', s.pid]];
+      const id = extra.map(([n, v]) => `${n}\u0000${v}`).join('\u0001');
+      let g = out.get(id);
+      if (!g) out.set(id, (g = { extra, slots: [] }));
+      g.slots.push(s);
+    }
+    return out;
+  }
 }
 
-/**
- * `mostrecent` gauges, one series per rank where processes of several ranks
- * write one label set. A rank is identified by the rank labels its process
- * carries (or its pid when it has none), so the files of a dead process and of
- * its replacement (same rank) give one series: the latest writer of that rank.
- */
-function perRankMostRecent(fam: Accumulating, ranks: Map<string, [string, string][]>): void {
-  const writers = new Map<string, Accumulating['gauge']>();
-  for (const g of fam.gauge) {
-    if (!(g.timestamp > 0)) continue; // never set
-    const k = g.key.sampleKey;
-    let list = writers.get(k);
-    if (!list) writers.set(k, (list = []));
-    list.push(g);
+/** Gauges in the modes all, min, max and sum, from each process's value, in read order. */
+function reduceGauges(fam: Family, gen: number): MergedSample[] {
+  const live = [...fam.slots.values()].filter((s) => s.gen === gen && s.op === 'last').sort((a, b) => a.seq - b.seq);
+  const mode = fam.mode ?? 'all';
+  if (mode === 'all' || mode === 'liveall') return live.map((s) => ({ name: s.name, labels: [...s.labels, ['pid', s.pid]], value: s.value }));
+  const merged = new Map<string, { name: string; labels: Labels; value: number }>();
+  for (const s of live) {
+    const m = merged.get(s.sampleKey);
+    if (!m) merged.set(s.sampleKey, { name: s.name, labels: s.labels, value: s.value });
+    else if (mode === 'min' || mode === 'livemin') {
+      if (s.value < m.value) m.value = s.value; // comparisons as Python's (NaN never replaces)
+    } else if (mode === 'max' || mode === 'livemax') {
+      if (s.value > m.value) m.value = s.value;
+    } else m.value += s.value;
   }
-  for (const [k, list] of writers) {
-    const key = list[0].key;
-    const extraOf = (pid: string): [string, string][] => {
-      const own = ranks.get(pid)?.filter(([name]) => !key.labels.some(([l]) => l === name)) ?? [];
-      return own.length ? own : [['pid', pid]];
-    };
-    const identity = (pid: string) => extraOf(pid).map(([n, v]) => `${n}\u0000${v}`).join('\u0001');
-    const several = new Set(list.map((w) => identity(w.pid))).size > 1;
-    // Per rank (or for the one label set when a single rank writes it): greatest timestamp, ties to the first read.
-    const latest = new Map<string, Accumulating['gauge'][number]>();
-    for (const w of list) {
-      const id = several ? identity(w.pid) : '';
-      const cur = latest.get(id);
-      if (!cur || cur.timestamp < w.timestamp) latest.set(id, w);
-    }
-    for (const [id, { pid, value, timestamp }] of latest) {
-      const labels = several ? [...key.labels, ...extraOf(pid)] : [...key.labels];
-      fam.samples.set(several ? `${k}\u0003${id}` : k, { name: key.sampleName, labels, value, timestamp });
-    }
-  }
-  fam.gauge = [];
+  return [...merged.values()];
+}
+
+/** The slot with the greatest timestamp; the first in read order on ties. */
+function latest(slots: readonly Slot[]): Slot {
+  let best = slots[0];
+  for (const s of slots) if (best.timestamp < s.timestamp) best = s;
+  return best;
 }
 
 /** Per label set: `_sum`, the cumulative buckets by bound, `_count` (the +Inf total). */
-function histogramSamples(fam: Accumulating, formatBound: (b: number) => string): MergedSample[] {
+function histogramSamples(fam: Family, live: readonly Slot[], gen: number, formatBound: (b: number) => string): MergedSample[] {
   const out: MergedSample[] = [];
   const emitted = new Set<string>();
   const emitGroup = (groupKey: string) => {
     if (emitted.has(groupKey)) return;
     emitted.add(groupKey);
-    const sum = fam.samples.get(`${fam.name}_sum\u0002${groupKey}`);
-    if (sum) out.push({ name: sum.name, labels: sum.labels, value: sum.value });
-    const group = fam.buckets.get(groupKey);
+    const sum = fam.slots.get(`${fam.name}_sum\u0002${groupKey}`);
+    if (sum && sum.gen === gen) out.push({ name: sum.name, labels: sum.labels, value: sum.value });
+    const group = fam.groups.get(groupKey);
     if (!group) return;
+    group.sortedBounds ??= [...group.buckets.keys()].sort((a, b) => a - b);
     let acc = 0;
-    for (const bound of [...group.byBound.keys()].sort((a, b) => a - b)) {
-      acc += group.byBound.get(bound)!;
+    let any = false;
+    for (const bound of group.sortedBounds) {
+      const slot = group.buckets.get(bound)!;
+      if (slot.gen !== gen) continue;
+      any = true;
+      acc += slot.value;
       out.push({ name: `${fam.name}_bucket`, labels: [...group.labels, ['le', formatBound(bound)]], value: acc });
     }
-    out.push({ name: `${fam.name}_count`, labels: group.labels, value: acc });
+    if (any) out.push({ name: `${fam.name}_count`, labels: group.labels, value: acc });
   };
-  for (const [key, s] of fam.samples) {
-    if (s.name === `${fam.name}_sum`) emitGroup(key.slice(key.indexOf('\u0002') + 1));
+  const groupsInOrder = [...fam.groups.entries()]
+    .map(([k, g]) => ({ k, seq: Math.min(...[...g.buckets.values()].filter((s) => s.gen === gen).map((s) => s.seq)) }))
+    .filter((g) => Number.isFinite(g.seq));
+  // Groups are emitted where their _sum stood (prometheus_client's order), else after the other samples.
+  let gi = 0;
+  groupsInOrder.sort((a, b) => a.seq - b.seq);
+  for (const s of live) {
+    if (s.name === `${fam.name}_sum`) emitGroup(s.sampleKey.slice(s.sampleKey.indexOf('\u0002') + 1));
     else out.push({ name: s.name, labels: s.labels, value: s.value });
   }
-  for (const groupKey of fam.buckets.keys()) emitGroup(groupKey);
+  for (; gi < groupsInOrder.length; gi++) emitGroup(groupsInOrder[gi].k);
   return out;
 }
 
-/** Gauges by the family's (last seen) mode; the type may be gauge only because the first file said so. */
-function reduceGauges(fam: Accumulating, ranks: Map<string, [string, string][]> | undefined): void {
-  const mode = fam.mode ?? 'all';
-  if (ranks && (mode === 'mostrecent' || mode === 'livemostrecent')) return perRankMostRecent(fam, ranks);
-  for (const g of fam.gauge) {
-    const { key, pid, value } = g;
-    if (mode === 'all' || mode === 'liveall') {
-      fam.samples.set(`${key.sampleKey}pid\u0000${pid}\u0001`, { name: key.sampleName, labels: [...key.labels, ['pid', pid]], value, timestamp: 0 });
-      continue;
-    }
-    const sampleKey = key.sampleKey;
-    const current = fam.samples.get(sampleKey);
-    if (mode === 'mostrecent' || mode === 'livemostrecent') {
-      const ts = g.timestamp || 0;
-      if (!current) {
-        // Timestamps start at 0.0 and only a strictly greater one wins: a never-set series is left out.
-        if (0 < ts) fam.samples.set(sampleKey, { name: key.sampleName, labels: [...key.labels], value, timestamp: ts });
-      } else if (current.timestamp < ts) {
-        current.value = value;
-        current.timestamp = ts;
-      }
-      continue;
-    }
-    if (!current) {
-      fam.samples.set(sampleKey, { name: key.sampleName, labels: [...key.labels], value, timestamp: 0 });
-      continue;
-    }
-    if (mode === 'min' || mode === 'livemin') current.value = Math.min(current.value, value);
-    else if (mode === 'max' || mode === 'livemax') current.value = Math.max(current.value, value);
-    else current.value += value;
-  }
-  fam.gauge = [];
+/** One-shot merge of files read in sorted order. */
+export function mergeFiles(files: readonly FileEntries[], formatBound: (b: number) => string, options: MergeOptions = {}): MergedFamily[] {
+  return new MergeEngine(options).merge(files, formatBound);
 }

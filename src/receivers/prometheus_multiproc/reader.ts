@@ -33,6 +33,9 @@ export interface DirectoryReading {
   readonly bytesRead: number;
 }
 
+/** Distinct keys remembered per entry index (label variants such as tp_rank). */
+const MAX_CANDIDATES = 16;
+
 interface CachedFile {
   ino: number;
   layout: Layout;
@@ -45,6 +48,13 @@ export class MultiprocReader {
   private readonly files = new Map<string, CachedFile>();
   /** Key text -> parsed key, shared by every file of every directory this reader reads. */
   private readonly keys = new Map<string, ParsedKey>();
+  /**
+   * Keys met at each entry index, as bytes: processes of one program write
+   * the same keys in the same order, so a new file's key is usually found by
+   * comparing bytes with these (no string made, no hashing).
+   */
+  private byIndex: { bytes: Buffer; key: ParsedKey }[][] = [];
+  private lastCandidate = 0;
   private buffer = Buffer.alloc(1 << 16);
 
   constructor(private readonly layout: Layout | 'auto' = 'auto') {}
@@ -97,7 +107,42 @@ export class MultiprocReader {
   pruneKeys(): void {
     const used = new Set<ParsedKey>();
     for (const f of this.files.values()) for (const k of f.keys) used.add(k);
-    for (const [text, key] of this.keys) if (!used.has(key)) this.keys.delete(text);
+    let dropped = false;
+    for (const [text, key] of this.keys) {
+      if (!used.has(key)) {
+        this.keys.delete(text);
+        dropped = true;
+      }
+    }
+    if (dropped) this.byIndex = [];
+  }
+
+  /** The parsed key of the entry at `index` whose key bytes are buf[start, start + length). */
+  private keyAt(buf: Buffer, start: number, length: number, index: number): ParsedKey | { problem: string } {
+    const candidates = this.byIndex[index];
+    if (candidates) {
+      // A file keeps to one label variant: try the variant its previous entry matched first.
+      const n = candidates.length;
+      for (let j = 0; j < n; j++) {
+        const at = (this.lastCandidate + j) % n;
+        const c = candidates[at];
+        if (c.bytes.length === length && buf.compare(c.bytes, 0, length, start, start + length) === 0) {
+          this.lastCandidate = at;
+          return c.key;
+        }
+      }
+    }
+    const text = buf.toString('utf8', start, start + length);
+    let key = this.keys.get(text);
+    if (!key) {
+      const parsed = parseKey(text);
+      if ('problem' in parsed) return { problem: `${parsed.problem}: ${text.slice(0, 120)}` };
+      key = parsed;
+      this.keys.set(text, key);
+    }
+    const list = candidates ?? (this.byIndex[index] = []);
+    if (list.length < MAX_CANDIDATES) list.push({ bytes: Buffer.from(buf.subarray(start, start + length)), key });
+    return key;
   }
 
   private readFile(file: string, name: DbFileName): { entries: FileEntries; parsed: number; bytes: number; layout: Layout } | { reason: SkipReason; detail: string } {
@@ -132,15 +177,10 @@ export class MultiprocReader {
       if (used > cached.used) {
         const walk = walkEntries(buf, cached.layout, cached.used);
         if (!walk.ok) return { reason: walk.reason, detail: walk.detail };
+        this.lastCandidate = 0;
         for (const e of walk.entries) {
-          const text = buf.toString('utf8', e.keyStart, e.keyStart + e.keyLength);
-          let key = this.keys.get(text);
-          if (!key) {
-            const k = parseKey(text);
-            if ('problem' in k) return { reason: 'bad_key', detail: `${k.problem}: ${text.slice(0, 120)}` };
-            key = k;
-            this.keys.set(text, key);
-          }
+          const key = this.keyAt(buf, e.keyStart, e.keyLength, cached.keys.length);
+          if ('problem' in key) return { reason: 'bad_key', detail: key.problem };
           cached.keys.push(key);
           cached.valueOffsets.push(e.valueOffset);
         }

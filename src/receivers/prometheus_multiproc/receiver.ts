@@ -6,7 +6,7 @@ import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { MultiprocConfig } from './config.js';
 import { diagnoseMissing, diagnoseReading, type Diagnosis } from './diagnose.js';
 import { resolveDirectories } from './directories.js';
-import { mergeFiles } from './merge.js';
+import { MergeEngine } from './merge.js';
 import { floatToGoString } from './python-format.js';
 import { MultiprocReader, SKIP_REASONS, type SkipReason } from './reader.js';
 import { CumulativeClock, familiesToMetrics } from './to-metrics.js';
@@ -20,6 +20,7 @@ import { CumulativeClock, familiesToMetrics } from './to-metrics.js';
 export class MultiprocReceiver implements Receiver {
   private readonly reader: MultiprocReader;
   private readonly clocks = new Map<string, CumulativeClock>();
+  private readonly engines = new Map<string, MergeEngine>();
   private readonly cumulativeFiles = new Map<string, Set<string>>();
   private readonly warnedFiles = new Set<string>();
   private readonly active = new Map<string, Diagnosis>();
@@ -92,7 +93,7 @@ export class MultiprocReceiver implements Receiver {
             this.settings.logger.warn('skipped a multiprocess file; everything else is served', { file: s.file, reason: s.reason, detail: s.detail });
           }
         }
-        const families = mergeFiles(reading.files, floatToGoString, { perRankMostRecent: perRank });
+        const families = this.engine(d, perRank).merge(reading.files, floatToGoString);
         const attributes = resolved.length > 1 ? { ...dir.attributes, multiproc_dir: path.basename(d) } : dir.attributes;
         metrics.push(...familiesToMetrics(families, attributes, now, this.clock(d), this.lostCumulativeFile(d, reading.files.map((f) => f.file))));
         found.push(...diagnoseReading(d, reading, families, dir.sglang));
@@ -111,6 +112,13 @@ export class MultiprocReceiver implements Receiver {
     if (!metrics.length) return;
     for (const m of metrics) this.cells.accepted.value += m.points.length;
     this.next.consume({ metrics });
+  }
+
+  /** One merge engine per directory, kept between reads (the steady state costs one addition per entry). */
+  private engine(dir: string, perRank: boolean): MergeEngine {
+    let e = this.engines.get(dir);
+    if (!e) this.engines.set(dir, (e = new MergeEngine({ perRankMostRecent: perRank })));
+    return e;
   }
 
   private clock(dir: string): CumulativeClock {
