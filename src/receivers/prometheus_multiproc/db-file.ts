@@ -6,16 +6,18 @@
  */
 export type Layout = 'current' | 'legacy';
 
-/** Where one entry sits; its key text is read once, its value on every read. */
-export interface EntryLocation {
-  readonly offset: number;
-  readonly keyStart: number;
-  readonly keyLength: number;
-  /** Offset of the float64 value (the timestamp follows in the current layout). */
-  readonly valueOffset: number;
+/**
+ * Where the entries sit, as parallel arrays (no object per entry): key start
+ * and length, and the offset of the float64 value (the timestamp follows in
+ * the current layout). A key is read once, a value on every read.
+ */
+export interface EntryLocations {
+  readonly keyStarts: number[];
+  readonly keyLengths: number[];
+  readonly valueOffsets: number[];
 }
 
-export type WalkResult = { ok: true; used: number; entries: EntryLocation[] } | { ok: false; reason: 'truncated' | 'corrupt' | 'bad_key'; detail: string };
+export type WalkResult = ({ ok: true; used: number } & EntryLocations) | { ok: false; reason: 'truncated' | 'corrupt' | 'bad_key'; detail: string };
 
 const HEADER = 8;
 
@@ -36,7 +38,9 @@ export function walkEntries(buf: Uint8Array, layout: Layout, from = HEADER): Wal
   if (used > buf.length) return { ok: false, reason: 'truncated', detail: `used is ${used}, past the end of the file (${buf.length} bytes)` };
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const valueBytes = layout === 'current' ? 16 : 8;
-  const entries: EntryLocation[] = [];
+  const keyStarts: number[] = [];
+  const keyLengths: number[] = [];
+  const valueOffsets: number[] = [];
   let pos = from;
   while (pos < used) {
     if (pos + 4 > used) return { ok: false, reason: 'corrupt', detail: `entry at ${pos} is cut off by used (${used})` };
@@ -46,11 +50,13 @@ export function walkEntries(buf: Uint8Array, layout: Layout, from = HEADER): Wal
     const valueOffset = keyStart + keyLength + (8 - ((keyLength + 4) % 8));
     if (valueOffset + valueBytes > used) return { ok: false, reason: 'corrupt', detail: `value of the entry at ${pos} runs past used (${used})` };
     if (buf[keyStart] !== 0x5b /* [ */) return { ok: false, reason: 'bad_key', detail: `key at ${pos} does not start a JSON array` };
-    entries.push({ offset: pos, keyStart, keyLength, valueOffset });
+    keyStarts.push(keyStart);
+    keyLengths.push(keyLength);
+    valueOffsets.push(valueOffset);
     pos = valueOffset + valueBytes;
   }
   if (pos !== used) return { ok: false, reason: 'corrupt', detail: `entries end at ${pos}, not at used (${used})` };
-  return { ok: true, used, entries };
+  return { ok: true, used, keyStarts, keyLengths, valueOffsets };
 }
 
 /**

@@ -97,8 +97,10 @@ interface Family {
   readonly type: FileKind;
   readonly help: string;
   mode?: GaugeMode;
-  /** Non-bucket slots by sample key (+ pid for per-process slots), in creation order. */
+  /** Shared non-bucket slots by sample key, in creation order. */
   readonly slots: Map<string, Slot>;
+  /** Gauge values, one slot per (key, process), in creation order. */
+  readonly processSlots: Slot[];
   readonly groups: Map<string, BucketGroup>;
   gen: number;
   seq: number;
@@ -220,7 +222,7 @@ export class MergeEngine {
   private createSlot(file: DbFileName, key: ParsedKey): Slot {
     let fam = this.families.get(key.metricName);
     if (!fam) {
-      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), gen: 0, seq: 0 };
+      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), processSlots: [], groups: new Map(), gen: 0, seq: 0 };
       this.families.set(key.metricName, fam);
     }
     if (file.kind === 'gauge') fam.mode = file.mode;
@@ -240,11 +242,16 @@ export class MergeEngine {
         return slot;
       }
     }
-    const id = op === 'last' ? `${key.sampleKey}\u0003${file.pid}` : key.sampleKey;
-    let slot = fam.slots.get(id);
+    if (op === 'last') {
+      // one process's gauge value; the engine's processSlots keeps it unique per (key, pid)
+      const slot = make(key.sampleName, key.labels, key.sampleKey);
+      fam.processSlots.push(slot);
+      return slot;
+    }
+    let slot = fam.slots.get(key.sampleKey);
     if (!slot) {
       slot = make(key.sampleName, key.labels, key.sampleKey);
-      fam.slots.set(id, slot);
+      fam.slots.set(key.sampleKey, slot);
     }
     return slot;
   }
@@ -269,7 +276,7 @@ export class MergeEngine {
   /** mostrecent: per label set the greatest timestamp (ties: first read); per rank when asked. */
   private mostRecent(fam: Family): MergedSample[] {
     const bySample = new Map<string, Slot[]>();
-    for (const s of fam.slots.values()) {
+    for (const s of fam.processSlots) {
       if (s.gen !== this.gen || !(s.timestamp > 0)) continue; // never set
       let list = bySample.get(s.sampleKey);
       if (!list) bySample.set(s.sampleKey, (list = []));
@@ -307,7 +314,7 @@ export class MergeEngine {
 
 /** Gauges in the modes all, min, max and sum, from each process's value, in read order. */
 function reduceGauges(fam: Family, gen: number): MergedSample[] {
-  const live = [...fam.slots.values()].filter((s) => s.gen === gen && s.op === 'last').sort((a, b) => a.seq - b.seq);
+  const live = fam.processSlots.filter((s) => s.gen === gen).sort((a, b) => a.seq - b.seq);
   const mode = fam.mode ?? 'all';
   if (mode === 'all' || mode === 'liveall') return live.map((s) => ({ name: s.name, labels: [...s.labels, ['pid', s.pid]], value: s.value }));
   const merged = new Map<string, { name: string; labels: Labels; value: number }>();

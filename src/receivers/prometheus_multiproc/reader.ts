@@ -178,13 +178,14 @@ export class MultiprocReader {
         const walk = walkEntries(buf, cached.layout, cached.used);
         if (!walk.ok) return { reason: walk.reason, detail: walk.detail };
         this.lastCandidate = 0;
-        for (const e of walk.entries) {
-          const key = this.keyAt(buf, e.keyStart, e.keyLength, cached.keys.length);
+        const n = walk.keyStarts.length;
+        for (let i = 0; i < n; i++) {
+          const key = this.keyAt(buf, walk.keyStarts[i], walk.keyLengths[i], cached.keys.length);
           if ('problem' in key) return { reason: 'bad_key', detail: key.problem };
           cached.keys.push(key);
-          cached.valueOffsets.push(e.valueOffset);
+          cached.valueOffsets.push(walk.valueOffsets[i]);
         }
-        parsed = walk.entries.length;
+        parsed = n;
         cached.used = used;
       }
       this.files.set(file, cached);
