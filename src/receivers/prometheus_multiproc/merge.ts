@@ -134,8 +134,13 @@ function isMostRecent(mode: GaugeMode | undefined): boolean {
 
 export class MergeEngine {
   private readonly families = new Map<string, Family>();
-  /** Slots of each file's entries, by the reader's keys array (stable while the file is unchanged). */
-  private readonly resolved = new WeakMap<readonly ParsedKey[], { pid: string; slots: Slot[] }>();
+  /**
+   * Slots of each file's entries, by the reader's keys array (stable while the
+   * file is unchanged, and shared by files with the same keys). Counters,
+   * summaries and histograms add to shared slots whatever the process; a
+   * gauge file has slots of its own, by pid.
+   */
+  private readonly resolved = new WeakMap<readonly ParsedKey[], Map<string, Slot[]>>();
   /** Shared slot of a key (counters, summaries, histograms): one lookup by object identity. */
   private readonly sharedSlot = new Map<ParsedKey, Slot>();
   /** Per-process slots of a gauge key, by pid. */
@@ -185,20 +190,28 @@ export class MergeEngine {
 
   /** The slots of a file's entries, resolving only entries not seen before. */
   private slotsOf(f: FileEntries): Slot[] {
-    let r = this.resolved.get(f.keys);
-    if (!r || r.pid !== f.file.pid) {
-      r = { pid: f.file.pid, slots: [] };
-      this.resolved.set(f.keys, r);
+    if (this.options.perRankMostRecent && !this.pidRanks.has(f.file.pid)) this.learnRanks(f);
+    let byOwner = this.resolved.get(f.keys);
+    if (!byOwner) this.resolved.set(f.keys, (byOwner = new Map()));
+    const owner = f.file.kind === 'gauge' ? f.file.pid : '';
+    let slots = byOwner.get(owner);
+    if (!slots) byOwner.set(owner, (slots = []));
+    for (let i = slots.length; i < f.keys.length; i++) slots.push(this.resolve(f.file, f.keys[i]));
+    return slots;
+  }
+
+  /** Records the rank labels a process carries on its series, from one of its files. */
+  private learnRanks(f: FileEntries): void {
+    for (const key of f.keys) {
+      const ranks = key.labels.filter(([k]) => RANK_LABELS.includes(k)) as [string, string][];
+      if (ranks.length) {
+        this.pidRanks.set(f.file.pid, ranks);
+        return;
+      }
     }
-    for (let i = r.slots.length; i < f.keys.length; i++) r.slots.push(this.resolve(f.file, f.keys[i]));
-    return r.slots;
   }
 
   private resolve(file: DbFileName, key: ParsedKey): Slot {
-    if (this.options.perRankMostRecent && !this.pidRanks.has(file.pid)) {
-      const ranks = key.labels.filter(([k]) => RANK_LABELS.includes(k)) as [string, string][];
-      if (ranks.length) this.pidRanks.set(file.pid, ranks);
-    }
     if (file.kind !== 'gauge') {
       const shared = this.sharedSlot.get(key);
       if (shared) return shared;

@@ -27,7 +27,7 @@ export interface DirectoryReading {
   readonly files: FileEntries[];
   readonly skipped: SkippedFile[];
   readonly entries: number;
-  /** Entries whose location and key were parsed in this read (0 in a steady state without appends). */
+  /** Entries new to the reader's cache in this read: parsed, or taken from a template file (0 in a steady state without appends). */
   readonly parsedEntries: number;
   readonly layouts: Record<Layout, number>;
   readonly bytesRead: number;
@@ -42,7 +42,18 @@ interface CachedFile {
   used: number;
   keys: ParsedKey[];
   valueOffsets: number[];
+  /** keys and valueOffsets are a template's (shared): copy before appending. */
+  shared: boolean;
 }
+
+/** A parsed file whose key layout other processes' files repeat byte for byte. */
+interface Template {
+  readonly bytes: Buffer;
+  readonly file: CachedFile;
+}
+
+/** Templates kept per (kind, mode, used): label variants such as tp_rank. */
+const MAX_TEMPLATES = 16;
 
 export class MultiprocReader {
   private readonly files = new Map<string, CachedFile>();
@@ -55,6 +66,12 @@ export class MultiprocReader {
    */
   private byIndex: { bytes: Buffer; key: ParsedKey }[][] = [];
   private lastCandidate = 0;
+  /**
+   * Files of one program's processes hold the same keys at the same offsets;
+   * only values differ. A new file equal to a template outside its value
+   * fields takes the template's parsed keys without walking or parsing.
+   */
+  private templates = new Map<string, Template[]>();
   private buffer = Buffer.alloc(1 << 16);
 
   constructor(private readonly layout: Layout | 'auto' = 'auto') {}
@@ -114,7 +131,10 @@ export class MultiprocReader {
         dropped = true;
       }
     }
-    if (dropped) this.byIndex = [];
+    if (dropped) {
+      this.byIndex = [];
+      this.templates = new Map();
+    }
   }
 
   /** The parsed key of the entry at `index` whose key bytes are buf[start, start + length). */
@@ -165,6 +185,11 @@ export class MultiprocReader {
       let cached = this.files.get(file);
       if (cached && (cached.ino !== stat.ino || used < cached.used)) cached = undefined; // replaced or reset
       let parsed = 0;
+      const signature = `${name.kind}_${name.mode ?? ''}_${used}`;
+      if (!cached) {
+        cached = this.fromTemplate(signature, buf, stat.ino);
+        if (cached) parsed = cached.keys.length;
+      }
       if (!cached) {
         const layout = this.layout === 'auto' ? detectLayout(buf) : this.layout;
         if (!layout) {
@@ -172,11 +197,16 @@ export class MultiprocReader {
           const walk = walkEntries(buf, 'current');
           return walk.ok ? { reason: 'layout', detail: 'entries fit neither layout' } : { reason: walk.reason, detail: `${walk.detail} (the file fits neither the current nor the legacy layout)` };
         }
-        cached = { ino: stat.ino, layout, used: 8, keys: [], valueOffsets: [] };
+        cached = { ino: stat.ino, layout, used: 8, keys: [], valueOffsets: [], shared: false };
       }
       if (used > cached.used) {
         const walk = walkEntries(buf, cached.layout, cached.used);
         if (!walk.ok) return { reason: walk.reason, detail: walk.detail };
+        if (cached.shared) {
+          cached.keys = [...cached.keys];
+          cached.valueOffsets = [...cached.valueOffsets];
+          cached.shared = false;
+        }
         this.lastCandidate = 0;
         const n = walk.keyStarts.length;
         for (let i = 0; i < n; i++) {
@@ -185,8 +215,10 @@ export class MultiprocReader {
           cached.keys.push(key);
           cached.valueOffsets.push(walk.valueOffsets[i]);
         }
-        parsed = n;
+        parsed += n;
+        const fresh = cached.used === 8;
         cached.used = used;
+        if (fresh) this.addTemplate(signature, buf, cached);
       }
       this.files.set(file, cached);
       const n = cached.keys.length;
@@ -204,6 +236,30 @@ export class MultiprocReader {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** A cached file for `buf` from a template it equals outside the value fields, if any. */
+  private fromTemplate(signature: string, buf: Buffer, ino: number): CachedFile | undefined {
+    const list = this.templates.get(signature);
+    if (!list) return undefined;
+    for (const t of list) {
+      const { valueOffsets, layout } = t.file;
+      const valueBytes = layout === 'current' ? 16 : 8;
+      let start = 8;
+      let same = true;
+      for (let i = 0; i < valueOffsets.length && same; i++) {
+        same = buf.compare(t.bytes, start, valueOffsets[i], start, valueOffsets[i]) === 0;
+        start = valueOffsets[i] + valueBytes;
+      }
+      if (same) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
+    }
+    return undefined;
+  }
+
+  private addTemplate(signature: string, buf: Buffer, file: CachedFile): void {
+    let list = this.templates.get(signature);
+    if (!list) this.templates.set(signature, (list = []));
+    if (list.length < MAX_TEMPLATES) list.push({ bytes: Buffer.from(buf), file: { ...file, shared: true } });
   }
 
   /** Reads the first `length` bytes of the file into the shared buffer. */
