@@ -31,6 +31,13 @@ export function pythonFloatRepr(x: number): string {
 
 /** prometheus_client's floatToGoString. */
 export function floatToGoString(x: number): string {
+  // Fast path (most values): below 1e6 Go's exponent rule does not apply, and
+  // JS's shortest round-trip digits print as Python's repr from 1e-4 upwards.
+  const a = Math.abs(x);
+  if (a < 1e6) {
+    if (Number.isInteger(x)) return Object.is(x, -0) ? '-0.0' : `${x}.0`;
+    if (a >= 1e-4) return String(x);
+  }
   if (x === Infinity) return '+Inf';
   if (x === -Infinity) return '-Inf';
   if (Number.isNaN(x)) return 'NaN';

@@ -6,7 +6,10 @@ import { floatToGoString } from './python-format.js';
  * TYPE per family (counters as `<name>_total`), labels sorted by name,
  * values as Python prints them. What `sglang-otel-bridge multiproc DIR` prints.
  */
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeValue(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
