@@ -68,10 +68,13 @@ export async function runBridge(options: RunOptions, beforeStop?: () => Promise<
     return 1;
   }
   logger.info('running', { config: options.config });
+  // Components unref their timers and may hold no socket while a publisher is down: the run keeps the process alive.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  clearInterval(keepAlive);
   logger.info('stopping: receivers first, then flushing downstream', { signal });
   if (beforeStop) await beforeStop();
   await service.shutdown();

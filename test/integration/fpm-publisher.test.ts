@@ -16,9 +16,9 @@ import { runPublisher, type PublisherTruth } from '../helpers/publisher.js';
 const DP = 3;
 const BAD_TO_REASON: Record<string, string> = { two_frames: 'frame_count', short_seq: 'seq_frame', wrong_types: 'schema', future_version: 'version' };
 
-function bridgeConfig(endpoint: string) {
+function bridgeConfig(endpoint: string, transport: 'zmtp' | 'libzmq' = 'zmtp') {
   return {
-    receivers: { zmq_fpm: { endpoint, dp_size: DP, heartbeat_timeout: '1s', report_interval: '200ms', worker_id: 'fallback' } },
+    receivers: { zmq_fpm: { endpoint, dp_size: DP, heartbeat_timeout: '1s', report_interval: '200ms', worker_id: 'fallback', transport } },
     processors: { welford: { window: '300ms', merge_ranks: true } },
     exporters: { prometheus: { port: 0 } },
     pipelines: { 'metrics/fpm': { receivers: ['zmq_fpm'], processors: ['welford'], exporters: ['prometheus'] } },
@@ -56,15 +56,19 @@ function checkAgainstTruth(samples: Sample[], truth: PublisherTruth) {
 interface Case {
   name: string;
   transport: 'tcp' | 'ipc';
+  /** The receiver's ZeroMQ implementation. */
+  peer: 'zmtp' | 'libzmq';
   schema: 'v1' | 'legacy';
   extra: string[];
 }
 
 const CASES: Case[] = [
-  { name: 'v1 over tcp, with loss, a restart and malformed messages', transport: 'tcp', schema: 'v1', extra: ['--drop-every', '100', '--restart-at', '1000', '--bad-every', '250'] },
-  { name: 'legacy over ipc, with loss, a restart and malformed messages', transport: 'ipc', schema: 'legacy', extra: ['--drop-every', '70', '--restart-at', '900', '--bad-every', '130'] },
-  { name: 'v1 over ipc, clean', transport: 'ipc', schema: 'v1', extra: [] },
-  { name: 'legacy over tcp, clean', transport: 'tcp', schema: 'legacy', extra: [] },
+  { name: 'v1 over tcp, with loss, a restart and malformed messages', transport: 'tcp', peer: 'zmtp', schema: 'v1', extra: ['--drop-every', '100', '--restart-at', '1000', '--bad-every', '250'] },
+  { name: 'legacy over ipc, with loss, a restart and malformed messages', transport: 'ipc', peer: 'zmtp', schema: 'legacy', extra: ['--drop-every', '70', '--restart-at', '900', '--bad-every', '130'] },
+  { name: 'v1 over ipc, clean', transport: 'ipc', peer: 'zmtp', schema: 'v1', extra: [] },
+  { name: 'legacy over tcp, clean', transport: 'tcp', peer: 'zmtp', schema: 'legacy', extra: [] },
+  { name: 'v1 over tcp through libzmq, with loss, a restart and malformed messages', transport: 'tcp', peer: 'libzmq', schema: 'v1', extra: ['--drop-every', '100', '--restart-at', '1000', '--bad-every', '250'] },
+  { name: 'legacy over ipc through libzmq, clean', transport: 'ipc', peer: 'libzmq', schema: 'legacy', extra: [] },
 ];
 
 for (const c of CASES) {
@@ -77,7 +81,7 @@ for (const c of CASES) {
 
     before(async () => {
       const endpoint = c.transport === 'tcp' ? `tcp://127.0.0.1:${await freePorts(DP)}` : `ipc://${path.join(mkdtempSync(path.join(tmpdir(), 'fpm-')), 'fpm')}`;
-      bridge = await startBridge(bridgeConfig(endpoint));
+      bridge = await startBridge(bridgeConfig(endpoint, c.peer));
       const publisher = runPublisher(['--endpoint', endpoint, '--dp-size', String(DP), '--schema', c.schema, '--count', '2000', '--rate', '4000', '--linger', '2.5', '--worker-id', `w-${c.schema}`, ...c.extra]);
       await sleep(2000); // the publisher is lingering with heartbeats now
       whilePublishing = parseExposition(await bridge.scrape());

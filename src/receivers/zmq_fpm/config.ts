@@ -11,6 +11,7 @@ export interface ZmqFpmConfig {
   readonly workerId: string;
   readonly reportIntervalMs: number;
   readonly pollIntervalMs: number;
+  readonly transport: 'zmtp' | 'libzmq';
 }
 
 export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
@@ -22,7 +23,8 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
     max_message_bytes: { doc: 'Largest message accepted (libzmq ZMQ_MAXMSGSIZE); a larger one makes libzmq drop and re-open the connection, counted as a disconnect.', format: 'positive-int', default: 1048576, unit: 'bytes' },
     receive_hwm: { doc: 'Messages libzmq may queue per endpoint before it drops (ZMQ_RCVHWM); drops show up as sequence gaps.', format: 'positive-int', default: 20000, unit: 'messages' },
     worker_id: { doc: 'worker_id to use when a stream sends "" (SGLang without forward_pass_metrics_worker_id).', format: String, default: '' },
-    poll_interval: { doc: 'How often the sockets are drained when idle (latency added at most; a busy stream is drained without pause).', format: 'duration', default: '20ms', unit: 'ms' },
+    transport: { doc: 'zmtp: the built-in ZeroMQ peer (ZMTP 3, NULL security; much cheaper per message); libzmq: the zeromq binding, for what the built-in peer does not speak.', format: ['zmtp', 'libzmq'], default: 'zmtp' },
+    poll_interval: { doc: 'transport libzmq only: how often the sockets are drained when idle (latency added at most; a busy stream is drained without pause).', format: 'duration', default: '20ms', unit: 'ms' },
     report_interval: { doc: 'How often stream health (heartbeats, loss, restarts, refusals, up) goes downstream.', format: 'duration', default: '1s', unit: 'ms' },
   },
   (v, issue) => {
@@ -56,6 +58,7 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
       workerId: v.worker_id as string,
       reportIntervalMs: v.report_interval as number,
       pollIntervalMs: v.poll_interval as number,
+      transport: v.transport as 'zmtp' | 'libzmq',
     };
   },
 );
