@@ -91,3 +91,15 @@ test('merge does not change its inputs', () => {
   merge(a, b);
   assert.equal(JSON.stringify([a, b]), before);
 });
+
+test('the hot path adds each record field to the quantity and total of the same index as QUANTITIES and TOTALS say', async () => {
+  const { SeriesState } = await import('../../src/processors/welford/series.js');
+  const { QUANTITIES, TOTALS } = await import('../../src/processors/welford/quantities.js');
+  // A record whose every field is distinct, so a swapped index shows.
+  const fields = ['wallTime', 'scheduledPrefillRequests', 'scheduledPrefillTokens', 'scheduledPrefillLengthVariance', 'scheduledPrefillCachedTokens', 'scheduledDecodeRequests', 'scheduledDecodeKvTokens', 'scheduledDecodeKvTokensVariance', 'queuedPrefillRequests', 'queuedPrefillTokens', 'queuedPrefillLengthVariance', 'queuedDecodeRequests', 'queuedDecodeKvTokens', 'queuedDecodeKvTokensVariance'];
+  const record = Object.fromEntries(fields.map((f, i) => [f, (i + 1) * 11])) as never;
+  const s = new SeriesState('w', 0, 0, [1]);
+  s.add(record);
+  QUANTITIES.forEach((q, i) => assert.equal(s.window[i].sum, q.value(record), q.key));
+  TOTALS.forEach((t, i) => assert.equal(s.totals[i], t.value(record), t.key));
+});

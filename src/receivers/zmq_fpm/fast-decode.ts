@@ -28,6 +28,8 @@ const FAIL = -1;
 export class FastFpmDecoder {
   private b: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
+  /** byteOffset of `b` in the view's buffer: view reads are at base + p. */
+  private base = 0;
   private p = 0;
   private readonly values = new Float64Array(SLOT_COUNT);
   private lastWorkerBytes: Uint8Array = new Uint8Array(0);
@@ -35,8 +37,18 @@ export class FastFpmDecoder {
   private readonly result: DecodedPayload = { version: 0, workerId: '', counterId: undefined, values: this.values };
 
   decode(bytes: Uint8Array): DecodedPayload | undefined {
+    try {
+      return this.read(bytes);
+    } catch {
+      return undefined; // a read past the end of the underlying buffer: let the general decoder judge
+    }
+  }
+
+  private read(bytes: Uint8Array): DecodedPayload | undefined {
+    // One DataView per underlying buffer (a socket read holds many messages), positions made absolute.
+    if (this.view.buffer !== bytes.buffer) this.view = new DataView(bytes.buffer);
     this.b = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.base = bytes.byteOffset;
     this.p = 0;
     const n = this.mapHeader();
     if (n < 0) return undefined;
@@ -123,7 +135,7 @@ export class FastFpmDecoder {
       return t & 0x0f;
     }
     if (t === 0xde && this.p + 3 <= this.b.length) {
-      const n = this.view.getUint16(this.p + 1);
+      const n = this.view.getUint16(this.base + this.p + 1);
       this.p += 3;
       return n;
     }
@@ -179,17 +191,17 @@ export class FastFpmDecoder {
       case 0xcd:
         if (p + 3 > b.length) return FAIL;
         this.p = p + 3;
-        return this.view.getUint16(p + 1);
+        return this.view.getUint16(this.base + p + 1);
       case 0xce:
         if (p + 5 > b.length) return FAIL;
         this.p = p + 5;
-        return this.view.getUint32(p + 1);
+        return this.view.getUint32(this.base + p + 1);
       case 0xcf: {
         if (p + 9 > b.length) return FAIL;
-        const hi = this.view.getUint32(p + 1);
+        const hi = this.view.getUint32(this.base + p + 1);
         if (hi >= 0x200000) return FAIL;
         this.p = p + 9;
-        return hi * 0x1_0000_0000 + this.view.getUint32(p + 5);
+        return hi * 0x1_0000_0000 + this.view.getUint32(this.base + p + 5);
       }
       default:
         return FAIL;
@@ -201,13 +213,13 @@ export class FastFpmDecoder {
     const t = this.b[this.p];
     if (t === 0xcb) {
       if (this.p + 9 > this.b.length) return NaN;
-      const v = this.view.getFloat64(this.p + 1);
+      const v = this.view.getFloat64(this.base + this.p + 1);
       this.p += 9;
       return v;
     }
     if (t === 0xca) {
       if (this.p + 5 > this.b.length) return NaN;
-      const v = this.view.getFloat32(this.p + 1);
+      const v = this.view.getFloat32(this.base + this.p + 1);
       this.p += 5;
       return v;
     }
@@ -265,20 +277,20 @@ export class FastFpmDecoder {
         case 0xce: case 0xd2: case 0xca: len = 4; break;
         case 0xcf: case 0xd3: case 0xcb: len = 8; break;
         case 0xd9: case 0xc4: head = 2; len = b[this.p + 1]; break;
-        case 0xda: case 0xc5: head = 3; len = this.view.getUint16(this.p + 1); break;
-        case 0xdb: case 0xc6: head = 5; len = this.view.getUint32(this.p + 1); break;
-        case 0xdc: head = 3; items = this.view.getUint16(this.p + 1); break;
-        case 0xdd: head = 5; items = this.view.getUint32(this.p + 1); break;
-        case 0xde: head = 3; items = this.view.getUint16(this.p + 1) * 2; break;
-        case 0xdf: head = 5; items = this.view.getUint32(this.p + 1) * 2; break;
+        case 0xda: case 0xc5: head = 3; len = this.view.getUint16(this.base + this.p + 1); break;
+        case 0xdb: case 0xc6: head = 5; len = this.view.getUint32(this.base + this.p + 1); break;
+        case 0xdc: head = 3; items = this.view.getUint16(this.base + this.p + 1); break;
+        case 0xdd: head = 5; items = this.view.getUint32(this.base + this.p + 1); break;
+        case 0xde: head = 3; items = this.view.getUint16(this.base + this.p + 1) * 2; break;
+        case 0xdf: head = 5; items = this.view.getUint32(this.base + this.p + 1) * 2; break;
         case 0xd4: len = 2; break;
         case 0xd5: len = 3; break;
         case 0xd6: len = 5; break;
         case 0xd7: len = 9; break;
         case 0xd8: len = 17; break;
         case 0xc7: head = 3; len = b[this.p + 1] + 1; break;
-        case 0xc8: head = 4; len = this.view.getUint16(this.p + 1) + 1; break;
-        case 0xc9: head = 6; len = this.view.getUint32(this.p + 1) + 1; break;
+        case 0xc8: head = 4; len = this.view.getUint16(this.base + this.p + 1) + 1; break;
+        case 0xc9: head = 6; len = this.view.getUint32(this.base + this.p + 1) + 1; break;
         default: return false;
       }
     }

@@ -26,6 +26,7 @@ export class ZmqFpmReceiver implements Receiver {
   private readonly connections: (ZmtpSubscriber | LibzmqSubscriber)[] = [];
   private readonly streams: FpmStream[] = [];
   private flushScheduled = false;
+  private turnTimeMs = 0;
   private pending: FpmRecord[] = [];
   private reportTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -53,7 +54,7 @@ export class ZmqFpmReceiver implements Receiver {
       const connection =
         this.config.transport === 'libzmq'
           ? new LibzmqSubscriber(endpoint, this.config, handlers, logger)
-          : new ZmtpSubscriber(endpoint, { maxMessageBytes: this.config.maxMessageBytes }, handlers);
+          : new ZmtpSubscriber(endpoint, { maxMessageBytes: this.config.maxMessageBytes, batchDelayMs: this.config.pollIntervalMs }, handlers);
       connection.start();
       this.streams.push(stream);
       this.connections.push(connection);
@@ -74,18 +75,21 @@ export class ZmqFpmReceiver implements Receiver {
   }
 
   private onMessage(stream: FpmStream, frames: Uint8Array[]): void {
-    const record = stream.handle(frames, Date.now());
-    if (!record) return;
-    this.pending.push(record);
-    if (this.pending.length >= MAX_BATCH) this.flush();
-    else if (!this.flushScheduled) {
+    // One clock reading per event-loop turn: messages of one read share it.
+    if (this.turnTimeMs === 0) this.turnTimeMs = Date.now();
+    const record = stream.handle(frames, this.turnTimeMs);
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushSoon);
     }
+    if (!record) return;
+    this.pending.push(record);
+    if (this.pending.length >= MAX_BATCH) this.flush();
   }
 
   private readonly flushSoon = (): void => {
     this.flushScheduled = false;
+    this.turnTimeMs = 0;
     this.flush();
   };
 

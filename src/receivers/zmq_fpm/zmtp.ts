@@ -25,11 +25,21 @@ export interface ZmtpHandlers {
 
 export interface ZmtpOptions {
   readonly maxMessageBytes: number;
+  /**
+   * When a read brought only a few messages (under 4 KiB: the stream
+   * trickles), reading pauses this long (ms) so that the next read takes
+   * several at once: one wake-up per interval instead of one per message.
+   * 0 reads as soon as data arrives. The kernel's socket buffer holds what
+   * arrives meanwhile; a busy stream (larger reads) is never paused.
+   */
+  readonly batchDelayMs?: number;
   /** Delay before each connection attempt after the first (ms); libzmq's default is 100. */
   readonly reconnectMs?: number;
 }
 
 const GREETING_SIZE = 64;
+/** A read smaller than this means the stream trickles (a few messages): worth pausing to batch. */
+const TRICKLE_READ = 4096;
 const FLAG_MORE = 0x01;
 const FLAG_LONG = 0x02;
 const FLAG_COMMAND = 0x04;
@@ -115,8 +125,14 @@ export class ZmtpSubscriber {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(greeting()));
+    const delay = this.options.batchDelayMs ?? 0;
     socket.on('data', (chunk: Buffer) => {
-      if (this.socket === socket) this.receive(chunk);
+      if (this.socket !== socket) return;
+      this.receive(chunk);
+      if (delay > 0 && this.socket === socket && this.phase === 'traffic' && chunk.length < TRICKLE_READ) {
+        socket.pause();
+        this.timer = setTimeout(() => socket.resume(), delay);
+      }
     });
     socket.on('error', () => {
       /* 'close' follows: reconnect there */
