@@ -265,7 +265,7 @@ describe('good configs', () => {
       receiveHighWaterMark: 20000,
       workerId: '',
       reportIntervalMs: 1000,
-      pollIntervalMs: 20,
+      pollIntervalMs: 100,
     });
     assert.deepEqual(debug(c, 'debug'), { path: '', verbosity: 'basic' });
     assert.deepEqual(c.pipelines.map((p) => ({ ...p })), [{ name: 'metrics/raw', receivers: ['zmq_fpm'], processors: [], exporters: ['debug'] }]);

@@ -24,7 +24,7 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
     receive_hwm: { doc: 'Messages libzmq may queue per endpoint before it drops (ZMQ_RCVHWM); drops show up as sequence gaps.', format: 'positive-int', default: 20000, unit: 'messages' },
     worker_id: { doc: 'worker_id to use when a stream sends "" (SGLang without forward_pass_metrics_worker_id).', format: String, default: '' },
     transport: { doc: 'zmtp: the built-in ZeroMQ peer (ZMTP 3, NULL security; much cheaper per message); libzmq: the zeromq binding, for what the built-in peer does not speak.', format: ['zmtp', 'libzmq'], default: 'zmtp' },
-    poll_interval: { doc: 'When a stream is not busy, how long reading pauses so that each read takes many messages at once (latency added at most; one wake-up per interval instead of one per message). A busy stream is read without pause.', format: 'duration', default: '20ms', unit: 'ms' },
+    poll_interval: { doc: 'When a stream is not busy, how long reading pauses so that each read takes many messages at once (latency added at most; one wake-up per interval instead of one per message). A busy stream is read without pause.', format: 'duration', default: '100ms', unit: 'ms' },
     report_interval: { doc: 'How often stream health (heartbeats, loss, restarts, refusals, up) goes downstream.', format: 'duration', default: '1s', unit: 'ms' },
   },
   (v, issue) => {

@@ -3,10 +3,10 @@ import type { FpmRecord } from '../../model/fpm.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { ZmqFpmConfig } from './config.js';
 import { healthMetrics } from './health.js';
-import { LibzmqSubscriber } from './libzmq-subscriber.js';
+import type { LibzmqSubscriber } from './libzmq-subscriber.js';
 import type { RefusalReason } from './schema.js';
 import { FpmStream } from './stream.js';
-import { ZmtpSubscriber } from './zmtp.js';
+import { ReadBatcher, ZmtpSubscriber } from './zmtp.js';
 
 /** Records handed downstream at once at most. */
 const MAX_BATCH = 4096;
@@ -26,6 +26,7 @@ export class ZmqFpmReceiver implements Receiver {
   private readonly connections: (ZmtpSubscriber | LibzmqSubscriber)[] = [];
   private readonly streams: FpmStream[] = [];
   private flushScheduled = false;
+  private readonly batcher: ReadBatcher;
   private turnTimeMs = 0;
   private pending: FpmRecord[] = [];
   private reportTimer: NodeJS.Timeout | undefined;
@@ -40,6 +41,7 @@ export class ZmqFpmReceiver implements Receiver {
     private readonly config: ZmqFpmConfig,
     private readonly next: Consumer,
   ) {
+    this.batcher = new ReadBatcher(config.pollIntervalMs);
     this.accepted = settings.telemetry.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', { receiver: settings.id });
     this.lost = settings.telemetry.counter('bridge_receiver_dropped_items_total', 'Items a receiver knows it never got, by reason (sequence_gap: FPM messages missing from the sequence).', { receiver: settings.id, reason: 'sequence_gap' });
   }
@@ -48,13 +50,15 @@ export class ZmqFpmReceiver implements Receiver {
     if (this.running || this.stopped) return;
     this.running = true;
     const { logger, now } = this.settings;
+    // The native binding is loaded only when asked for (it costs memory the built-in peer does not).
+    const libzmq = this.config.transport === 'libzmq' ? (await import('./libzmq-subscriber.js')).LibzmqSubscriber : undefined;
     this.config.endpoints.forEach((endpoint, rank) => {
       const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now());
       const handlers = { message: (frames: Uint8Array[]) => this.onMessage(stream, frames), disconnected: () => stream.disconnected() };
       const connection =
-        this.config.transport === 'libzmq'
-          ? new LibzmqSubscriber(endpoint, this.config, handlers, logger)
-          : new ZmtpSubscriber(endpoint, { maxMessageBytes: this.config.maxMessageBytes, batchDelayMs: this.config.pollIntervalMs }, handlers);
+        libzmq
+          ? new libzmq(endpoint, this.config, handlers, logger)
+          : new ZmtpSubscriber(endpoint, { maxMessageBytes: this.config.maxMessageBytes, batcher: this.batcher }, handlers);
       connection.start();
       this.streams.push(stream);
       this.connections.push(connection);
@@ -69,6 +73,7 @@ export class ZmqFpmReceiver implements Receiver {
     if (this.stopped) return;
     this.stopped = true;
     if (this.reportTimer) clearInterval(this.reportTimer);
+    this.batcher.stop();
     await Promise.all(this.connections.map((c) => c.close()));
     this.flush();
     if (this.running) this.report();

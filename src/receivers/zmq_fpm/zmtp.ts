@@ -27,12 +27,13 @@ export interface ZmtpOptions {
   readonly maxMessageBytes: number;
   /**
    * When a read brought only a few messages (under 4 KiB: the stream
-   * trickles), reading pauses this long (ms) so that the next read takes
-   * several at once: one wake-up per interval instead of one per message.
-   * 0 reads as soon as data arrives. The kernel's socket buffer holds what
-   * arrives meanwhile; a busy stream (larger reads) is never paused.
+   * trickles), reading pauses until the batcher's next tick, so that the
+   * next read takes several at once: one wake-up per tick for all sockets
+   * instead of one per message. Without a batcher every read is taken as
+   * soon as data arrives. The kernel's socket buffer holds what arrives
+   * meanwhile; a busy stream (larger reads) is never paused.
    */
-  readonly batchDelayMs?: number;
+  readonly batcher?: ReadBatcher;
   /** Delay before each connection attempt after the first (ms); libzmq's default is 100. */
   readonly reconnectMs?: number;
 }
@@ -43,6 +44,37 @@ const TRICKLE_READ = 4096;
 const FLAG_MORE = 0x01;
 const FLAG_LONG = 0x02;
 const FLAG_COMMAND = 0x04;
+
+/**
+ * Resumes paused sockets together, every `intervalMs`: one timer for all the
+ * receiver's connections. The timer runs only while a socket is paused.
+ */
+export class ReadBatcher {
+  private readonly paused = new Set<net.Socket>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly intervalMs: number) {}
+
+  pause(socket: net.Socket): void {
+    socket.pause();
+    this.paused.add(socket);
+    this.timer ??= setTimeout(this.tick, this.intervalMs);
+  }
+
+  /** Stops the timer; sockets stay as they are (the caller closes them). */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.paused.clear();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    const sockets = [...this.paused];
+    this.paused.clear();
+    for (const s of sockets) if (!s.destroyed) s.resume();
+  };
+}
 
 /** Our greeting: signature, version 3.0, mechanism NULL, as-server 0, filler. */
 function greeting(): Buffer {
@@ -121,18 +153,20 @@ export class ZmtpSubscriber {
     this.frames = [];
     this.messageBytes = 0;
     this.established = false;
-    const socket = net.connect(socketAddress(this.endpoint));
+    // A 1-byte high-water mark: a paused socket stops reading from the kernel after one chunk,
+    // instead of waking up for every message while paused.
+    // (net.Socket passes stream options to Duplex; @types/node does not list this one.)
+    const socket = new net.Socket({ readableHighWaterMark: 1 } as net.SocketConstructorOpts);
+    socket.connect(socketAddress(this.endpoint) as net.SocketConnectOpts);
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(greeting()));
-    const delay = this.options.batchDelayMs ?? 0;
+    const batcher = this.options.batcher;
     socket.on('data', (chunk: Buffer) => {
       if (this.socket !== socket) return;
       this.receive(chunk);
-      if (delay > 0 && this.socket === socket && this.phase === 'traffic' && chunk.length < TRICKLE_READ) {
-        socket.pause();
-        this.timer = setTimeout(() => socket.resume(), delay);
-      }
+      // Pause only with nothing left in the stream's buffer: the next read then takes all the kernel holds.
+      if (batcher && this.socket === socket && this.phase === 'traffic' && chunk.length < TRICKLE_READ && socket.readableLength === 0) batcher.pause(socket);
     });
     socket.on('error', () => {
       /* 'close' follows: reconnect there */
