@@ -266,6 +266,7 @@ describe('good configs', () => {
       workerId: '',
       reportIntervalMs: 1000,
       pollIntervalMs: 100,
+      transport: 'zmtp',
     });
     assert.deepEqual(debug(c, 'debug'), { path: '', verbosity: 'basic' });
     assert.deepEqual(c.pipelines.map((p) => ({ ...p })), [{ name: 'metrics/raw', receivers: ['zmq_fpm'], processors: [], exporters: ['debug'] }]);
