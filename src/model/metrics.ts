@@ -77,10 +77,20 @@ export function countPoints(metrics: readonly Metric[]): number {
   return n;
 }
 
-/** A stable key for a label set: sorted `name=value` pairs. */
+const keyCache = new WeakMap<Attributes, string>();
+
+/**
+ * A stable key for a label set: sorted `name=value` pairs. Cached per
+ * attributes object (they are read-only), so producers that reuse their
+ * attributes objects read after read pay for it once.
+ */
 export function attributesKey(attributes: Attributes): string {
-  const names = Object.keys(attributes).sort();
-  let key = '';
-  for (const name of names) key += `${name}\u0000${attributes[name]}\u0001`;
+  let key = keyCache.get(attributes);
+  if (key === undefined) {
+    const names = Object.keys(attributes).sort();
+    key = '';
+    for (const name of names) key += `${name}\u0000${attributes[name]}\u0001`;
+    keyCache.set(attributes, key);
+  }
   return key;
 }

@@ -44,18 +44,28 @@ function labelName(n: string): string {
   return s;
 }
 
-/** `{a="1",b="2"}` (names sorted), with an extra label last (`le`, `quantile`); '' when empty. */
-function labels(attributes: Attributes, extraName?: string, extraValue?: string): string {
-  const names = Object.keys(attributes);
-  if (!names.length && !extraName) return '';
-  if (names.length > 1) names.sort();
-  let s = '{';
-  for (let i = 0; i < names.length; i++) {
-    if (i) s += ',';
-    s += `${labelName(names[i])}="${escapeLabelValue(attributes[names[i]])}"`;
+/** `a="1",b="2"` (names sorted, values escaped), cached per attributes object (they are read-only). */
+const labelTextCache = new WeakMap<Attributes, string>();
+function labelText(attributes: Attributes): string {
+  let s = labelTextCache.get(attributes);
+  if (s === undefined) {
+    const names = Object.keys(attributes);
+    if (names.length > 1) names.sort();
+    s = '';
+    for (let i = 0; i < names.length; i++) {
+      if (i) s += ',';
+      s += `${labelName(names[i])}="${escapeLabelValue(attributes[names[i]])}"`;
+    }
+    labelTextCache.set(attributes, s);
   }
-  if (extraName) s += `${names.length ? ',' : ''}${extraName}="${extraValue}"`;
-  return s + '}';
+  return s;
+}
+
+/** `{a="1",b="2"}` with an extra label last (`le`, `quantile`); '' when empty. */
+function labels(attributes: Attributes, extraName?: string, extraValue?: string): string {
+  const base = labelText(attributes);
+  if (!extraName) return base ? `{${base}}` : '';
+  return `{${base}${base ? ',' : ''}${extraName}="${extraValue}"}`;
 }
 
 const TYPE_OF: Record<Metric['kind'], string> = { sum: 'counter', gauge: 'gauge', histogram: 'histogram', summary: 'summary' };
@@ -64,13 +74,24 @@ function renderNumbers(name: string, points: readonly NumberPoint[], out: string
   for (const p of points) out.push(`${name}${labels(p.attributes)} ${formatValue(p.value)}`);
 }
 
+/** Bucket bounds as text, made once per distinct bound. */
+const boundText = new Map<number, string>();
+function bound(b: number): string {
+  let s = boundText.get(b);
+  if (s === undefined) {
+    // Bounds as prometheus_client prints them (`1.0`, not `1`), so queries written against SGLang's own /metrics keep working.
+    s = floatToGoString(b);
+    if (boundText.size < 10_000) boundText.set(b, s);
+  }
+  return s;
+}
+
 function renderHistogram(name: string, points: readonly HistogramPoint[], out: string[]): void {
   for (const p of points) {
     let cumulative = 0;
     for (let i = 0; i < p.bucketCounts.length; i++) {
       cumulative += p.bucketCounts[i];
-      // Bounds as prometheus_client prints them (`1.0`, not `1`), so queries written against SGLang's own /metrics keep working.
-      const le = i < p.bounds.length ? floatToGoString(p.bounds[i]) : '+Inf';
+      const le = i < p.bounds.length ? bound(p.bounds[i]) : '+Inf';
       out.push(`${name}_bucket${labels(p.attributes, 'le', le)} ${formatValue(cumulative)}`);
     }
     out.push(`${name}_sum${labels(p.attributes)} ${formatValue(p.sum)}`);

@@ -24,7 +24,15 @@ export class MetricStore {
         family = { metric, series: new Map() };
         this.families.set(metric.name, family);
       } else family.metric = metric;
-      for (const point of metric.points) family.series.set(attributesKey(point.attributes), { point, storedAtMs: nowMs });
+      const series = family.series;
+      for (const point of metric.points) {
+        const key = attributesKey(point.attributes);
+        const entry = series.get(key);
+        if (entry) {
+          entry.point = point;
+          entry.storedAtMs = nowMs;
+        } else series.set(key, { point, storedAtMs: nowMs });
+      }
     }
   }
 

@@ -84,6 +84,8 @@ interface Slot {
   gen: number;
   /** Order of first touch in the current read (prometheus_client's insertion order). */
   seq: number;
+  /** Output labels made once (with `pid` or `le`), so that they are the same array read after read. */
+  outLabels?: Labels;
 }
 
 interface BucketGroup {
@@ -329,7 +331,7 @@ export class MergeEngine {
 function reduceGauges(fam: Family, gen: number): MergedSample[] {
   const live = fam.processSlots.filter((s) => s.gen === gen).sort((a, b) => a.seq - b.seq);
   const mode = fam.mode ?? 'all';
-  if (mode === 'all' || mode === 'liveall') return live.map((s) => ({ name: s.name, labels: [...s.labels, ['pid', s.pid]], value: s.value }));
+  if (mode === 'all' || mode === 'liveall') return live.map((s) => ({ name: s.name, labels: (s.outLabels ??= [...s.labels, ['pid', s.pid]]), value: s.value }));
   const merged = new Map<string, { name: string; labels: Labels; value: number }>();
   for (const s of live) {
     const m = merged.get(s.sampleKey);
@@ -369,7 +371,7 @@ function histogramSamples(fam: Family, live: readonly Slot[], gen: number, forma
       if (slot.gen !== gen) continue;
       any = true;
       acc += slot.value;
-      out.push({ name: `${fam.name}_bucket`, labels: [...group.labels, ['le', formatBound(bound)]], value: acc });
+      out.push({ name: `${fam.name}_bucket`, labels: (slot.outLabels ??= [...group.labels, ['le', formatBound(bound)]]), value: acc });
     }
     if (any) out.push({ name: `${fam.name}_count`, labels: group.labels, value: acc });
   };

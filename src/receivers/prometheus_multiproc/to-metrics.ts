@@ -1,4 +1,4 @@
-import type { Attributes, HistogramPoint, Metric, NumberPoint, SummaryPoint } from '../../model/metrics.js';
+import { attributesKey, type Attributes, type HistogramPoint, type Metric, type NumberPoint, type SummaryPoint } from '../../model/metrics.js';
 import { parseBound } from './merge.js';
 
 /** A Prometheus family as prometheus_client merges it or an exposition states it. */
@@ -27,6 +27,22 @@ export interface PromSample {
 export class CumulativeClock {
   private readonly series = new Map<string, { startTimeMs: number; last: number }>();
   private seen = new Set<string>();
+  /**
+   * Attributes made from a label array, kept while the array lives: a source
+   * whose label arrays are the same read after read (the multiprocess merge
+   * engine) gets the same attributes objects, so every later cache keyed by
+   * them (series keys, rendered labels) hits.
+   */
+  private readonly attributeCache = new WeakMap<Labels, { extra: Attributes; attributes: Attributes }>();
+
+  attributes(labels: Labels, extra: Attributes): Attributes {
+    const hit = this.attributeCache.get(labels);
+    if (hit && hit.extra === extra) return hit.attributes;
+    const attributes: Record<string, string> = { ...extra };
+    for (const [k, v] of labels) attributes[k] = v;
+    this.attributeCache.set(labels, { extra, attributes });
+    return attributes;
+  }
 
   /** The start time of a cumulative series whose value is now `value`. */
   startTime(key: string, value: number, nowMs: number, resetAll: boolean): number {
@@ -47,24 +63,20 @@ export class CumulativeClock {
   }
 }
 
-function toAttributes(labels: readonly (readonly [string, string])[], extra: Attributes): Attributes {
-  const out: Record<string, string> = { ...extra };
-  for (const [k, v] of labels) out[k] = v;
-  return out;
-}
+type Labels = readonly (readonly [string, string])[];
 
 function seriesKey(name: string, attributes: Attributes): string {
-  return name + '\u0002' + Object.keys(attributes).sort().map((k) => `${k}\u0000${attributes[k]}`).join('\u0001');
+  return name + '\u0002' + attributesKey(attributes);
 }
 
 /** Points by sample name (a counter's `_total`, each gauge-like sample name). */
-function bySampleName(f: PromFamily, extra: Attributes, point: (s: PromSample, attributes: Attributes) => NumberPoint): Map<string, NumberPoint[]> {
+function bySampleName(f: PromFamily, extra: Attributes, clock: CumulativeClock, point: (s: PromSample, attributes: Attributes) => NumberPoint): Map<string, NumberPoint[]> {
   const out = new Map<string, NumberPoint[]>();
   for (const s of f.samples) {
     if (s.name.endsWith('_created')) continue; // creation times, not values
     let list = out.get(s.name);
     if (!list) out.set(s.name, (list = []));
-    list.push(point(s, toAttributes(s.labels, extra)));
+    list.push(point(s, clock.attributes(s.labels, extra)));
   }
   return out;
 }
@@ -73,14 +85,14 @@ export function familiesToMetrics(families: readonly PromFamily[], attributes: A
   const out: Metric[] = [];
   for (const f of families) {
     if (f.type === 'counter') {
-      const points = bySampleName(f, attributes, (s, a) => ({ attributes: a, startTimeMs: clock.startTime(seriesKey(s.name, a), s.value, nowMs, resetAll), timeMs: nowMs, value: s.value }));
+      const points = bySampleName(f, attributes, clock, (s, a) => ({ attributes: a, startTimeMs: clock.startTime(seriesKey(s.name, a), s.value, nowMs, resetAll), timeMs: nowMs, value: s.value }));
       for (const [name, list] of points) out.push({ kind: 'sum', monotonic: true, name, description: f.help, unit: '', points: list });
     } else if (f.type === 'histogram') {
       out.push({ kind: 'histogram', name: f.name, description: f.help, unit: '', points: histogramPoints(f, attributes, nowMs, clock, resetAll) });
     } else if (f.type === 'summary') {
       out.push({ kind: 'summary', name: f.name, description: f.help, unit: '', points: summaryPoints(f, attributes, nowMs, clock, resetAll) });
     } else {
-      const points = bySampleName(f, attributes, (s, a) => ({ attributes: a, startTimeMs: nowMs, timeMs: nowMs, value: s.value }));
+      const points = bySampleName(f, attributes, clock, (s, a) => ({ attributes: a, startTimeMs: nowMs, timeMs: nowMs, value: s.value }));
       for (const [name, list] of points) out.push({ kind: 'gauge', name, description: f.help, unit: '', points: list });
     }
   }
@@ -94,31 +106,43 @@ interface Group {
   buckets: [number, number][];
 }
 
-function groupBy(f: PromFamily, each: (g: Group, s: PromSample, suffix: string) => void): Group[] {
+/** A sample's label set without `le` (its histogram group) and its bound, made once per label array. */
+const groupInfo = new WeakMap<Labels, { key: string; labels: Labels; le: number }>();
+function groupOf(labels: Labels): { key: string; labels: Labels; le: number } {
+  let info = groupInfo.get(labels);
+  if (!info) {
+    const le = labels.find(([k]) => k === 'le');
+    const rest = le ? labels.filter(([k]) => k !== 'le') : labels;
+    info = { key: rest.map(([k, v]) => `${k}\u0000${v}`).join('\u0001'), labels: rest, le: le ? parseBound(le[1]) : NaN };
+    groupInfo.set(labels, info);
+  }
+  return info;
+}
+
+function groupBy(f: PromFamily, each: (g: Group, s: PromSample, suffix: string, le: number) => void): Group[] {
   const groups = new Map<string, Group>();
   for (const s of f.samples) {
     const suffix = s.name.slice(f.name.length);
-    const labels = s.labels.filter(([k]) => k !== 'le');
-    const key = labels.map(([k, v]) => `${k}\u0000${v}`).join('\u0001');
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { labels, sum: 0, count: 0, buckets: [] }));
-    each(g, s, suffix);
+    const info = groupOf(s.labels);
+    let g = groups.get(info.key);
+    if (!g) groups.set(info.key, (g = { labels: info.labels, sum: 0, count: 0, buckets: [] }));
+    each(g, s, suffix, info.le);
   }
   return [...groups.values()];
 }
 
 function histogramPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): HistogramPoint[] {
-  const groups = groupBy(f, (g, s, suffix) => {
+  const groups = groupBy(f, (g, s, suffix, le) => {
     if (suffix === '_sum') g.sum = s.value;
     else if (suffix === '_count') g.count = s.value;
-    else if (suffix === '_bucket') g.buckets.push([parseBound(s.labels.find(([k]) => k === 'le')![1]), s.value]);
+    else if (suffix === '_bucket') g.buckets.push([le, s.value]);
   });
   return groups.map((g) => {
     g.buckets.sort((a, b) => a[0] - b[0]);
     const bounds = g.buckets.filter(([b]) => b !== Infinity).map(([b]) => b);
     const bucketCounts = g.buckets.map(([, c], i) => c - (i ? g.buckets[i - 1][1] : 0));
     if (bucketCounts.length === bounds.length) bucketCounts.push(g.count - (g.buckets.at(-1)?.[1] ?? 0));
-    const attributes = toAttributes(g.labels, extra);
+    const attributes = clock.attributes(g.labels, extra);
     const startTimeMs = clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll);
     return { attributes, startTimeMs, timeMs: nowMs, count: g.count, sum: g.sum, bounds, bucketCounts };
   });
@@ -130,7 +154,7 @@ function summaryPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: C
     else if (suffix === '_count') g.count = s.value;
   });
   return groups.map((g) => {
-    const attributes = toAttributes(g.labels, extra);
+    const attributes = clock.attributes(g.labels, extra);
     return { attributes, startTimeMs: clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll), timeMs: nowMs, count: g.count, sum: g.sum, quantiles: [] };
   });
 }
