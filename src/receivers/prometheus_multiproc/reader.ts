@@ -66,6 +66,8 @@ export class MultiprocReader {
    */
   private byIndex: { bytes: Buffer; key: ParsedKey }[][] = [];
   private lastCandidate = 0;
+  /** A cached file went away since the last pruneKeys(). */
+  private filesDropped = false;
   /**
    * Files of one program's processes hold the same keys at the same offsets;
    * only values differ. A new file equal to a template outside its value
@@ -106,7 +108,7 @@ export class MultiprocReader {
       }
       const result = this.readFile(file, parsedName);
       if ('reason' in result) {
-        this.files.delete(file);
+        if (this.files.delete(file)) this.filesDropped = true;
         skipped.push({ file, reason: result.reason, detail: result.detail });
         continue;
       }
@@ -116,12 +118,19 @@ export class MultiprocReader {
       bytesRead += result.bytes;
       layouts[result.layout]++;
     }
-    for (const cached of this.files.keys()) if (path.dirname(cached) === dir && !seen.has(cached)) this.files.delete(cached);
+    for (const cached of this.files.keys()) {
+      if (path.dirname(cached) === dir && !seen.has(cached)) {
+        this.files.delete(cached);
+        this.filesDropped = true;
+      }
+    }
     return { files, skipped, entries, parsedEntries, layouts, bytesRead };
   }
 
-  /** Forgets parsed keys no cached file uses any more (files of dead processes removed). */
+  /** Forgets parsed keys no cached file uses any more (after files were removed; otherwise free). */
   pruneKeys(): void {
+    if (!this.filesDropped) return;
+    this.filesDropped = false;
     const used = new Set<ParsedKey>();
     for (const f of this.files.values()) for (const k of f.keys) used.add(k);
     let dropped = false;
