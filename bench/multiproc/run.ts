@@ -1,0 +1,207 @@
+/**
+ * bench/multiproc: reading a prometheus_client multiprocess directory, the
+ * bridge beside prometheus_client itself (Debian's python3-prometheus-client,
+ * MultiProcessCollector + generate_latest, what SGLang's /metrics runs), on
+ * the same directory in the same run.
+ *
+ *   npm run bench:multiproc            (500 and 2,000 processes x 100 series)
+ *   npm run bench:multiproc -- --quick (500 only, fewer repetitions)
+ *
+ * For each size: shared/tools/multiproc-writer.py --layout legacy (the layout
+ * Debian's 0.16 reads), then
+ * - one-shot: a fresh process each, wall time, median of N:
+ *   `python_side.py oneshot DIR` beside `node dist/main.js multiproc DIR`;
+ * - steady state: one long-lived process each, re-reading after every step of
+ *   changes (multiproc-writer.py --append-step K appends K series to every
+ *   file, and a value in every counter file is rewritten in place):
+ *   `python_side.py serve` beside bench/multiproc/bridge_side.ts (the real
+ *   receiver's pass plus the exporter's render), median of the steps;
+ * - the outputs of both sides agree (same samples; values within 1e-9 relative);
+ * then the current layout (value + timestamp) for the bridge alone.
+ * Results: a table on stdout and bench/results/multiproc-<date>.json.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PYTHON = '/usr/bin/python3';
+const WRITER = path.resolve(ROOT, '../shared/tools/multiproc-writer.py');
+const PY_SIDE = path.join(ROOT, 'bench/multiproc/python_side.py');
+const BRIDGE_SIDE = path.join(ROOT, 'bench/multiproc/bridge_side.ts');
+const MAIN = path.join(ROOT, 'dist/main.js');
+
+const { values: cli } = parseArgs({ options: { quick: { type: 'boolean', default: false }, sizes: { type: 'string' }, series: { type: 'string', default: '100' } } });
+const sizes = (cli.sizes ?? (cli.quick ? '500' : '500,2000')).split(',').map(Number);
+const repeats = cli.quick ? 3 : 5;
+const steps = cli.quick ? 3 : 5;
+const series = Number(cli.series);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+function write(dir: string, pids: number, layout: string, appendStep = 0): void {
+  const args = [WRITER, dir, '--pids', String(pids), '--series', String(series), '--layout', layout];
+  if (appendStep) args.push('--append-step', String(appendStep));
+  execFileSync(PYTHON, args, { stdio: 'ignore' });
+}
+
+/** Rewrites the value of the first entry of every counter file in place (a process incrementing a counter). */
+function bumpCounters(dir: string, step: number): void {
+  const header = Buffer.alloc(12);
+  for (const name of readdirSync(dir).filter((n) => n.startsWith('counter_'))) {
+    const fd = openSync(path.join(dir, name), 'r+');
+    try {
+      readSync(fd, header, 0, 12, 0);
+      const keyLength = header.readInt32LE(8);
+      const valueAt = 12 + keyLength + (8 - ((keyLength + 4) % 8));
+      const v = Buffer.alloc(8);
+      v.writeDoubleLE(1000 + step);
+      writeSync(fd, v, 0, 8, valueAt);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function timeOnce(cmd: string, args: string[]): { ms: number; out: string } {
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync(cmd, args, { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return { ms: ms(t0), out };
+}
+
+/** Samples of an exposition: name{sorted labels} -> value. */
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const sp = line.lastIndexOf(' ');
+    const head = line.slice(0, sp);
+    const brace = head.indexOf('{');
+    const name = brace < 0 ? head : head.slice(0, brace);
+    const labels = brace < 0 ? '' : head.slice(brace + 1, -1).split(/,(?=[a-zA-Z_]+=")/).sort().join(',');
+    const raw = line.slice(sp + 1);
+    out.set(`${name}{${labels}}`, raw === '+Inf' ? Infinity : Number(raw));
+  }
+  return out;
+}
+
+function agree(a: string, b: string): string {
+  const x = samples(a);
+  const y = samples(b);
+  if (x.size !== y.size) return `different sample counts: ${x.size} vs ${y.size}`;
+  for (const [k, v] of x) {
+    const w = y.get(k);
+    if (w === undefined) return `missing ${k}`;
+    if (!(v === w || Math.abs(v - w) <= 1e-9 * Math.max(1, Math.abs(v)))) return `${k}: ${v} vs ${w}`;
+  }
+  return 'agree';
+}
+
+/** A long-lived side: one line "go" in, one line "<ms> <bytes>" out. */
+class Side {
+  private readonly child: ChildProcess;
+  private readonly lines: AsyncIterator<string>;
+  constructor(cmd: string, args: string[]) {
+    this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
+  }
+  async pass(): Promise<number> {
+    this.child.stdin!.write('go\n');
+    const { value } = await this.lines.next();
+    return Number(String(value).split(' ')[0]);
+  }
+  stop(): void {
+    this.child.stdin!.end();
+    this.child.kill();
+  }
+}
+
+async function steady(dir: string, pids: number, layout: string, withPython: boolean) {
+  const bridge = new Side(process.execPath, ['--import', 'tsx', BRIDGE_SIDE, dir]);
+  const python = withPython ? new Side(PYTHON, [PY_SIDE, 'serve', dir]) : undefined;
+  try {
+    const firstBridge = await bridge.pass(); // the cold read: every key parsed
+    const firstPython = python ? await python.pass() : NaN;
+    const b: number[] = [];
+    const p: number[] = [];
+    for (let step = 1; step <= steps; step++) {
+      write(dir, pids, layout, step);
+      bumpCounters(dir, step);
+      b.push(await bridge.pass());
+      if (python) p.push(await python.pass());
+    }
+    return { bridgeFirstMs: firstBridge, pythonFirstMs: firstPython, bridgeMs: median(b), pythonMs: python ? median(p) : NaN, bridgeAll: b, pythonAll: p };
+  } finally {
+    bridge.stop();
+    python?.stop();
+  }
+}
+
+function oneShot(dir: string, withPython: boolean) {
+  const b: number[] = [];
+  const p: number[] = [];
+  let bridgeOut = '';
+  let pythonOut = '';
+  for (let i = 0; i < repeats; i++) {
+    const r = timeOnce(process.execPath, [MAIN, 'multiproc', dir]);
+    b.push(r.ms);
+    bridgeOut = r.out;
+    if (withPython) {
+      const q = timeOnce(PYTHON, [PY_SIDE, 'oneshot', dir]);
+      p.push(q.ms);
+      pythonOut = q.out;
+    }
+  }
+  return { bridgeMs: median(b), pythonMs: withPython ? median(p) : NaN, outputs: withPython ? agree(bridgeOut, pythonOut) : 'n/a', bridgeAll: b, pythonAll: p };
+}
+
+async function main() {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bench-multiproc-'));
+  const results: Record<string, unknown>[] = [];
+  const rows: string[][] = [];
+  const ratio = (p: number, b: number) => `${(p / b).toFixed(1)}x`;
+  try {
+    for (const pids of sizes) {
+      const dir = path.join(work, `legacy-${pids}`);
+      mkdirSync(dir);
+      write(dir, pids, 'legacy');
+      const files = readdirSync(dir).length;
+      const once = oneShot(dir, true);
+      const stable = path.join(work, `legacy-${pids}-steady`);
+      cpSync(dir, stable, { recursive: true });
+      const st = await steady(stable, pids, 'legacy', true);
+      results.push({ layout: 'legacy', pids, series, files, oneShot: once, steady: st });
+      rows.push([`legacy ${pids} processes (${files} files), one-shot`, `${once.pythonMs.toFixed(0)} ms`, `${once.bridgeMs.toFixed(0)} ms`, ratio(once.pythonMs, once.bridgeMs), '>= 5x', once.pythonMs / once.bridgeMs >= 5 ? 'yes' : 'NO', once.outputs]);
+      rows.push([`legacy ${pids} processes, steady state`, `${st.pythonMs.toFixed(0)} ms`, `${st.bridgeMs.toFixed(1)} ms`, ratio(st.pythonMs, st.bridgeMs), '>= 25x', st.pythonMs / st.bridgeMs >= 25 ? 'yes' : 'NO', '']);
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(stable, { recursive: true, force: true });
+    }
+    const pids = sizes[0];
+    const dir = path.join(work, `current-${pids}`);
+    mkdirSync(dir);
+    write(dir, pids, 'current');
+    const once = oneShot(dir, false);
+    const st = await steady(dir, pids, 'current', false);
+    results.push({ layout: 'current', pids, series, oneShot: once, steady: st });
+    rows.push([`current ${pids} processes, one-shot (bridge alone)`, '-', `${once.bridgeMs.toFixed(0)} ms`, '', '', '', '']);
+    rows.push([`current ${pids} processes, steady state (bridge alone)`, '-', `${st.bridgeMs.toFixed(1)} ms`, '', '', '', '']);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const head = ['case', 'prometheus_client', 'bridge', 'ratio', 'target', 'met', 'outputs'];
+  console.log(`\n| ${head.join(' | ')} |\n| ${head.map(() => '---').join(' | ')} |`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  const machine = { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString(), series, repeats, steps };
+  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  const file = path.join(ROOT, `bench/results/multiproc-${machine.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ machine, results }, null, 1));
+  console.log(`\n${JSON.stringify(machine)}\nresults: ${path.relative(ROOT, file)}`);
+}
+
+await main();
