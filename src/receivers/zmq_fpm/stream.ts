@@ -72,7 +72,8 @@ export class FpmStream {
     if (!counts || counts.workerId !== workerId) counts = this.rekey(workerId, nowMs);
     this.track(counts, result.seq);
     this.lastSeenMs = nowMs;
-    const record = toRecord(result.payload, result.seq, workerId, frames[2], nowMs);
+    // The payload is copied: the frames may be views into a read buffer that the next read reuses.
+    const record = toRecord(result.payload, result.seq, workerId, Uint8Array.prototype.slice.call(frames[2]), nowMs);
     if (record.heartbeat) counts.heartbeats++;
     else counts.iterations++;
     return record;

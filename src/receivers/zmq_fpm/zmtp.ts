@@ -15,7 +15,7 @@ import net from 'node:net';
  * does with ZMQ_MAXMSGSIZE) and it reconnects.
  */
 export interface ZmtpHandlers {
-  /** One whole multipart message; frames are views into the read buffer (Node never reuses it). */
+  /** One whole multipart message; frames are views into a reused read buffer, valid during the call only (copy to keep). */
   message(frames: Uint8Array[]): void;
   /** An established connection was closed (publisher gone, or a message over the limit). */
   disconnected(reason: string): void;
@@ -26,12 +26,13 @@ export interface ZmtpHandlers {
 export interface ZmtpOptions {
   readonly maxMessageBytes: number;
   /**
-   * When a read brought only a few messages (under 4 KiB: the stream
-   * trickles), reading pauses until the batcher's next tick, so that the
-   * next read takes several at once: one wake-up per tick for all sockets
-   * instead of one per message. Without a batcher every read is taken as
-   * soon as data arrives. The kernel's socket buffer holds what arrives
-   * meanwhile; a busy stream (larger reads) is never paused.
+   * While the stream trickles (under TRICKLE_BYTES_PER_S, measured each
+   * second), reading pauses after each read until the batcher's next tick,
+   * so that the next read takes everything that arrived meanwhile: one
+   * wake-up per tick for all sockets instead of one per message. What
+   * arrives during a pause (at most rate x interval) stays well inside the
+   * kernel's socket buffer. A busier stream is read as data comes. Without
+   * a batcher every read is taken at once.
    */
   readonly batcher?: ReadBatcher;
   /** Delay before each connection attempt after the first (ms); libzmq's default is 100. */
@@ -39,8 +40,18 @@ export interface ZmtpOptions {
 }
 
 const GREETING_SIZE = 64;
-/** A read smaller than this means the stream trickles (a few messages): worth pausing to batch. */
-const TRICKLE_READ = 4096;
+/**
+ * Below this rate a stream is read in batches (a few hundred FPM messages a
+ * second: one SGLang rank). 512 KiB/s x a 100 ms pause is 51 KiB waiting in
+ * the kernel, far below a socket buffer.
+ */
+const TRICKLE_BYTES_PER_S = 512 * 1024;
+/**
+ * A full read (libuv reads 64 KiB at most) shows a busy stream at once: after
+ * a 100 ms pause a trickling stream brings at most ~51 KiB.
+ */
+const BUSY_READ = 64 * 1024;
+const READ_BUFFER_SIZE = 64 * 1024;
 const FLAG_MORE = 0x01;
 const FLAG_LONG = 0x02;
 const FLAG_COMMAND = 0x04;
@@ -50,14 +61,14 @@ const FLAG_COMMAND = 0x04;
  * receiver's connections. The timer runs only while a socket is paused.
  */
 export class ReadBatcher {
-  private readonly paused = new Set<net.Socket>();
+  private readonly paused_ = new Set<net.Socket>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly intervalMs: number) {}
 
-  pause(socket: net.Socket): void {
-    socket.pause();
-    this.paused.add(socket);
+  /** A socket that just paused its reading (its onread callback returned false). */
+  paused(socket: net.Socket): void {
+    this.paused_.add(socket);
     this.timer ??= setTimeout(this.tick, this.intervalMs);
   }
 
@@ -65,13 +76,13 @@ export class ReadBatcher {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.paused.clear();
+    this.paused_.clear();
   }
 
   private readonly tick = (): void => {
     this.timer = undefined;
-    const sockets = [...this.paused];
-    this.paused.clear();
+    const sockets = [...this.paused_];
+    this.paused_.clear();
     for (const s of sockets) if (!s.destroyed) s.resume();
   };
 }
@@ -127,6 +138,8 @@ export class ZmtpSubscriber {
   private frames: Uint8Array[] = [];
   private messageBytes = 0;
   private established = false;
+  /** Where every read lands (reused: frames handed to `message` are valid during the call only). */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
 
   constructor(
     readonly endpoint: string,
@@ -153,21 +166,43 @@ export class ZmtpSubscriber {
     this.frames = [];
     this.messageBytes = 0;
     this.established = false;
-    // A 1-byte high-water mark: a paused socket stops reading from the kernel after one chunk,
-    // instead of waking up for every message while paused.
-    // (net.Socket passes stream options to Duplex; @types/node does not list this one.)
-    const socket = new net.Socket({ readableHighWaterMark: 1 } as net.SocketConstructorOpts);
-    socket.connect(socketAddress(this.endpoint) as net.SocketConnectOpts);
+    // `onread`: every read lands in this subscriber's one buffer (no allocation per read),
+    // and returning false pauses at once (libuv stops reading; the kernel keeps the rest).
+    const batcher = this.options.batcher;
+    let windowStart = Date.now();
+    let windowBytes = 0;
+    let trickling = false;
+    const socket = net.connect({
+      ...(socketAddress(this.endpoint) as net.NetConnectOpts),
+      onread: {
+        buffer: this.readBuffer,
+        callback: (n: number, buf: Uint8Array): boolean => {
+          if (this.socket !== socket) return false;
+          this.receive(Buffer.from(buf.buffer, buf.byteOffset, n));
+          if (!batcher || this.socket !== socket || this.phase !== 'traffic') return true;
+          windowBytes += n;
+          const now = Date.now();
+          if (n >= BUSY_READ) {
+            // A full read: the stream is busy now. Read as data comes, and measure afresh.
+            trickling = false;
+            windowStart = now;
+            windowBytes = 0;
+          } else if (now - windowStart >= 1000) {
+            // A silent stream wakes nobody; only a slow one is worth batching.
+            const rate = (windowBytes * 1000) / (now - windowStart);
+            trickling = rate > 0 && rate < TRICKLE_BYTES_PER_S;
+            windowStart = now;
+            windowBytes = 0;
+          }
+          if (!trickling) return true;
+          batcher.paused(socket);
+          return false;
+        },
+      },
+    } as net.NetConnectOpts);
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(greeting()));
-    const batcher = this.options.batcher;
-    socket.on('data', (chunk: Buffer) => {
-      if (this.socket !== socket) return;
-      this.receive(chunk);
-      // Pause only with nothing left in the stream's buffer: the next read then takes all the kernel holds.
-      if (batcher && this.socket === socket && this.phase === 'traffic' && chunk.length < TRICKLE_READ && socket.readableLength === 0) batcher.pause(socket);
-    });
     socket.on('error', () => {
       /* 'close' follows: reconnect there */
     });
@@ -243,9 +278,10 @@ export class ZmtpSubscriber {
         if (this.socket === undefined) return; // dropped or closed by the handler
       }
     }
-    if (pos < end) this.rest = pos === 0 ? buf : buf.subarray(pos);
-    // A cut frame keeps its bytes only: do not let a view pin a large read buffer for long.
-    if (this.rest && this.rest.length < 4096 && this.rest.buffer.byteLength > 65536) this.rest = Buffer.from(this.rest);
+    // The read buffer is reused by the next read: keep copies of a cut frame and of the
+    // frames of a message not complete yet.
+    if (pos < end) this.rest = Buffer.from(buf.subarray(pos));
+    if (this.frames.length) this.frames = this.frames.map((f) => Uint8Array.prototype.slice.call(f));
   }
 
   /** Handles a command; false when the connection was dropped. */
