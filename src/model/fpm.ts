@@ -38,6 +38,10 @@ export interface FpmRecord {
   readonly queuedDecodeKvTokensVariance: number;
   /** When the bridge received it (Unix ms). */
   readonly receivedAtMs: number;
-  /** The msgpack payload exactly as it arrived, for pass-through exporters. */
-  readonly payload: Uint8Array;
+  /**
+   * The msgpack payload exactly as it arrived, for pass-through exporters;
+   * undefined unless the receiver was asked to keep it (keep_payload), since
+   * keeping it costs a copy per message.
+   */
+  readonly payload: Uint8Array | undefined;
 }

@@ -267,6 +267,7 @@ describe('good configs', () => {
       reportIntervalMs: 1000,
       pollIntervalMs: 100,
       transport: 'zmtp',
+      keepPayload: false,
     });
     assert.deepEqual(debug(c, 'debug'), { path: '', verbosity: 'basic' });
     assert.deepEqual(c.pipelines.map((p) => ({ ...p })), [{ name: 'metrics/raw', receivers: ['zmq_fpm'], processors: [], exporters: ['debug'] }]);

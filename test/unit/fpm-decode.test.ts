@@ -51,3 +51,16 @@ test('the fast decoder never accepts a message the general decoder refuses', () 
     assert.equal(fast.decode(Buffer.from(g.frames[2], 'hex')), undefined, g.name);
   }
 });
+
+test('a stream keeps a copy of the payload only when asked (keep_payload)', async () => {
+  const { FpmStream } = await import('../../src/receivers/zmq_fpm/stream.js');
+  const { silentLogger } = await import('../../src/telemetry/logger.js');
+  const g = golden.find((x) => x.name === 'v1_data')!;
+  const frames = g.frames.map((hex) => Buffer.from(hex, 'hex'));
+  const make = (keep: boolean) => new FpmStream('ipc:///x', 0, '', silentLogger, () => {}, () => {}, 0, keep);
+  assert.equal(make(false).handle(frames, 1)!.payload, undefined);
+  const kept = make(true).handle(frames, 1)!.payload!;
+  assert.deepEqual(Buffer.from(kept), frames[2]);
+  frames[2].fill(0); // the reader reuses its buffer: the kept copy must not change
+  assert.notDeepEqual(Buffer.from(kept), frames[2]);
+});

@@ -12,6 +12,7 @@ export interface ZmqFpmConfig {
   readonly reportIntervalMs: number;
   readonly pollIntervalMs: number;
   readonly transport: 'zmtp' | 'libzmq';
+  readonly keepPayload: boolean;
 }
 
 export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
@@ -25,6 +26,7 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
     worker_id: { doc: 'worker_id to use when a stream sends "" (SGLang without forward_pass_metrics_worker_id).', format: String, default: '' },
     transport: { doc: 'zmtp: the built-in ZeroMQ peer (ZMTP 3, NULL security; much cheaper per message); libzmq: the zeromq binding, for what the built-in peer does not speak.', format: ['zmtp', 'libzmq'], default: 'zmtp' },
     poll_interval: { doc: 'When a stream is not busy, how long reading pauses so that each read takes many messages at once (latency added at most; one wake-up per interval instead of one per message). A busy stream is read without pause.', format: 'duration', default: '100ms', unit: 'ms' },
+    keep_payload: { doc: 'Keep each message\'s msgpack bytes on its record, for exporters that forward FPM unchanged (a copy per message).', format: 'boolean', default: false },
     report_interval: { doc: 'How often stream health (heartbeats, loss, restarts, refusals, up) goes downstream.', format: 'duration', default: '1s', unit: 'ms' },
   },
   (v, issue) => {
@@ -59,6 +61,7 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
       reportIntervalMs: v.report_interval as number,
       pollIntervalMs: v.poll_interval as number,
       transport: v.transport as 'zmtp' | 'libzmq',
+      keepPayload: v.keep_payload as boolean,
     };
   },
 );

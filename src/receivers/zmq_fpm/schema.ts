@@ -86,7 +86,7 @@ export function isHeartbeat(v: Float64Array): boolean {
 }
 
 /** Builds the pipeline record; one object shape for every record (keeps V8 fast). */
-export function toRecord(p: DecodedPayload, seq: SequenceNumber, workerId: string, payload: Uint8Array, receivedAtMs: number): FpmRecord {
+export function toRecord(p: DecodedPayload, seq: SequenceNumber, workerId: string, payload: Uint8Array | undefined, receivedAtMs: number): FpmRecord {
   const v = p.values;
   return {
     version: p.version,

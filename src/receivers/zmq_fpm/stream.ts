@@ -51,6 +51,7 @@ export class FpmStream {
     private readonly onRefused: (reason: RefusalReason) => void,
     private readonly onLost: (count: number) => void,
     startTimeMs: number,
+    private readonly keepPayload = false,
   ) {
     this.early = freshCounts(fallbackWorkerId, dpRank, startTimeMs);
     if (fallbackWorkerId) this.counts = this.early;
@@ -72,8 +73,8 @@ export class FpmStream {
     if (!counts || counts.workerId !== workerId) counts = this.rekey(workerId, nowMs);
     this.track(counts, result.seq);
     this.lastSeenMs = nowMs;
-    // The payload is copied: the frames may be views into a read buffer that the next read reuses.
-    const record = toRecord(result.payload, result.seq, workerId, Uint8Array.prototype.slice.call(frames[2]), nowMs);
+    // A kept payload is copied: the frames may be views into a read buffer that the next read reuses.
+    const record = toRecord(result.payload, result.seq, workerId, this.keepPayload ? Uint8Array.prototype.slice.call(frames[2]) : undefined, nowMs);
     if (record.heartbeat) counts.heartbeats++;
     else counts.iterations++;
     return record;
