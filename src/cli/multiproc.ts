@@ -3,7 +3,7 @@ import { resolveDirectories } from '../receivers/prometheus_multiproc/directorie
 import { toOtlpJson } from '../encoding/otlp-json.js';
 import { mergeFiles } from '../receivers/prometheus_multiproc/merge.js';
 import { renderPythonExposition } from '../receivers/prometheus_multiproc/exposition.js';
-import { floatToGoString } from '../receivers/prometheus_multiproc/python-format.js';
+import { floatToGoString } from '../encoding/python-float.js';
 import { MultiprocReader } from '../receivers/prometheus_multiproc/reader.js';
 import { CumulativeClock, familiesToMetrics } from '../receivers/prometheus_multiproc/to-metrics.js';
 import { diagnoseReading } from '../receivers/prometheus_multiproc/diagnose.js';

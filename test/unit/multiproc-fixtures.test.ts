@@ -16,7 +16,7 @@ import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc
 import { GAUGE_MODES, parseDbFileName } from '../../src/receivers/prometheus_multiproc/filename.js';
 import { parseKey } from '../../src/receivers/prometheus_multiproc/key.js';
 import { mergeFiles, type MergedFamily } from '../../src/receivers/prometheus_multiproc/merge.js';
-import { floatToGoString, pythonFloatRepr } from '../../src/receivers/prometheus_multiproc/python-format.js';
+import { floatToGoString, pythonFloatRepr } from '../../src/encoding/python-float.js';
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { CumulativeClock, familiesToMetrics } from '../../src/receivers/prometheus_multiproc/to-metrics.js';
 import { render } from '../../src/exporters/prometheus/render.js';
@@ -98,9 +98,9 @@ describe('every fixture: MultiprocReader + mergeFiles + renderPythonExposition =
   });
 });
 
-// ------------------------------------------------------------------ python-format
+// ------------------------------------------------------------------ python-float
 
-describe('python-format.ts = Python repr() and prometheus_client.utils.floatToGoString', () => {
+describe('encoding/python-float.ts = Python repr() and prometheus_client.utils.floatToGoString', () => {
   const floats: number[] = [
     0, -0, 1, -1, 15, 0.25, 0.1, 0.2, 0.1 + 0.2, 1 / 3, 2 / 3, 4.65625, 0.5241, 3421.81, 14.878178934603492,
     1e-4, 1e-5, 1.5e-7, -1e-7, 0.0001234, 0.00001234, 9.999e-5, 123e-7,

@@ -17,7 +17,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
 import { mergeFiles } from '../../src/receivers/prometheus_multiproc/merge.js';
-import { floatToGoString } from '../../src/receivers/prometheus_multiproc/python-format.js';
+import { floatToGoString } from '../../src/encoding/python-float.js';
 import { MultiprocReader, type SkipReason } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { ROOT } from '../helpers/paths.js';
 import { copyFixture, dbFiles, expectedProm, locate, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, tempDir, toTriples, type DbLayout } from '../helpers/multiproc.js';

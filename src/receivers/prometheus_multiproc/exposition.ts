@@ -1,5 +1,5 @@
 import type { MergedFamily } from './merge.js';
-import { floatToGoString } from './python-format.js';
+import { floatToGoString } from '../../encoding/python-float.js';
 
 /**
  * prometheus_client's generate_latest() text for merged families: HELP and

@@ -7,7 +7,7 @@ import type { MultiprocConfig } from './config.js';
 import { diagnoseMissing, diagnoseReading, type Diagnosis } from './diagnose.js';
 import { resolveDirectories } from './directories.js';
 import { MergeEngine } from './merge.js';
-import { floatToGoString } from './python-format.js';
+import { floatToGoString } from '../../encoding/python-float.js';
 import { MultiprocReader, SKIP_REASONS, type SkipReason } from './reader.js';
 import { CumulativeClock, familiesToMetrics } from './to-metrics.js';
 

@@ -145,15 +145,8 @@ export class FastFpmDecoder {
   /** Index of the key among `keys` (trying `hint` first), -1 for an unknown key, -2 when it is no string. */
   private key(keys: Uint8Array[], hint: number): number {
     const b = this.b;
-    const t = b[this.p];
-    let len: number;
-    if (t >= 0xa0 && t <= 0xbf) {
-      len = t & 0x1f;
-      this.p += 1;
-    } else if (t === 0xd9) {
-      len = b[this.p + 1];
-      this.p += 2;
-    } else return -2;
+    const len = this.stringHeader();
+    if (len < 0) return -2;
     const start = this.p;
     this.p += len;
     if (this.p > b.length) return -2;
@@ -227,17 +220,24 @@ export class FastFpmDecoder {
     return v < 0 ? NaN : v;
   }
 
+  /** Length of the string (fixstr or str8) that starts here, moving past its header; -1 when it is none. */
+  private stringHeader(): number {
+    const t = this.b[this.p];
+    if (t >= 0xa0 && t <= 0xbf) {
+      this.p += 1;
+      return t & 0x1f;
+    }
+    if (t === 0xd9 && this.p + 1 < this.b.length) {
+      this.p += 2;
+      return this.b[this.p - 1];
+    }
+    return -1;
+  }
+
   private workerId(): string | undefined {
     const b = this.b;
-    const t = b[this.p];
-    let len: number;
-    if (t >= 0xa0 && t <= 0xbf) {
-      len = t & 0x1f;
-      this.p += 1;
-    } else if (t === 0xd9) {
-      len = b[this.p + 1];
-      this.p += 2;
-    } else return undefined;
+    const len = this.stringHeader();
+    if (len < 0) return undefined;
     const start = this.p;
     this.p += len;
     if (this.p > b.length) return undefined;
