@@ -13,10 +13,20 @@ export interface Diagnosis {
   readonly fix: string;
 }
 
+const liveness = new Map<string, { alive: boolean; checkedAtMs: number }>();
+/** How long a pid's liveness is trusted before /proc is asked again (thousands of files per pass). */
+const LIVENESS_TTL_MS = 10_000;
+
 /** Whether a pid is a live process on this host; undefined when the pid is not a number. */
 export function pidAlive(pid: string): boolean | undefined {
   if (!/^\d+$/.test(pid)) return undefined;
-  return existsSync(`/proc/${pid}`);
+  const now = Date.now();
+  const known = liveness.get(pid);
+  if (known && now - known.checkedAtMs < LIVENESS_TTL_MS) return known.alive;
+  if (liveness.size > 100_000) liveness.clear();
+  const alive = existsSync(`/proc/${pid}`);
+  liveness.set(pid, { alive, checkedAtMs: now });
+  return alive;
 }
 
 export function diagnoseMissing(dir: string): Diagnosis {

@@ -20,6 +20,8 @@ export interface FileEntries {
   readonly file: DbFileName;
   /** Parsed keys; the same array object (appended to) for as long as the file is unchanged. */
   readonly keys: readonly ParsedKey[];
+  /** A keys array whose entries are this one's first entries (a shared template this file grew out of). */
+  readonly copiedFrom?: readonly ParsedKey[];
   /** value (and timestamp) per key, same order as `keys`. */
   readonly values: Float64Array;
   readonly timestamps: Float64Array;
@@ -197,7 +199,12 @@ export class MergeEngine {
     if (!byOwner) this.resolved.set(f.keys, (byOwner = new Map()));
     const owner = f.file.kind === 'gauge' ? f.file.pid : '';
     let slots = byOwner.get(owner);
-    if (!slots) byOwner.set(owner, (slots = []));
+    if (!slots) {
+      // A file that grew out of a shared template starts from the template's resolved slots.
+      const base = f.copiedFrom ? this.resolved.get(f.copiedFrom)?.get(owner) : undefined;
+      slots = base ? base.slice() : [];
+      byOwner.set(owner, slots);
+    }
     for (let i = slots.length; i < f.keys.length; i++) slots.push(this.resolve(f.file, f.keys[i]));
     return slots;
   }

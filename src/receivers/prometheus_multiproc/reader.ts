@@ -44,6 +44,8 @@ interface CachedFile {
   valueOffsets: number[];
   /** keys and valueOffsets are a template's (shared): copy before appending. */
   shared: boolean;
+  /** The template keys array this file's keys were copied from (its prefix), once it grew. */
+  copiedFrom?: ParsedKey[];
 }
 
 /** A parsed file whose key layout other processes' files repeat byte for byte. */
@@ -212,6 +214,7 @@ export class MultiprocReader {
         const walk = walkEntries(buf, cached.layout, cached.used);
         if (!walk.ok) return { reason: walk.reason, detail: walk.detail };
         if (cached.shared) {
+          cached.copiedFrom = cached.keys;
           cached.keys = [...cached.keys];
           cached.valueOffsets = [...cached.valueOffsets];
           cached.shared = false;
@@ -239,7 +242,7 @@ export class MultiprocReader {
         values[i] = buf.readDoubleLE(at);
         if (current) timestamps[i] = buf.readDoubleLE(at + 8);
       }
-      return { entries: { file: name, keys: cached.keys, values, timestamps }, parsed, bytes: used, layout: cached.layout };
+      return { entries: { file: name, keys: cached.keys, copiedFrom: cached.copiedFrom, values, timestamps }, parsed, bytes: used, layout: cached.layout };
     } catch (err) {
       return { reason: 'read_error', detail: (err as Error).message };
     } finally {
