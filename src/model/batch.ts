@@ -1,5 +1,5 @@
 import type { FpmRecord } from './fpm.js';
-import type { Metric } from './metrics.js';
+import { countPoints, type Metric } from './metrics.js';
 
 /**
  * What flows between stages: metric data, FPM records, or both.
@@ -12,7 +12,5 @@ export interface Batch {
 
 /** Items in a batch as the self-telemetry counts them: data points plus records. */
 export function batchItemCount(batch: Batch): number {
-  let n = batch.fpm ? batch.fpm.length : 0;
-  if (batch.metrics) for (const m of batch.metrics) n += m.points.length;
-  return n;
+  return (batch.fpm ? batch.fpm.length : 0) + (batch.metrics ? countPoints(batch.metrics) : 0);
 }

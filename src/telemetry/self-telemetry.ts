@@ -35,14 +35,19 @@ export class SelfTelemetry {
     return this.cell('gauge', name, help, labels);
   }
 
+  /** Items a receiver passed into the pipeline (the same family for every receiver). */
+  receiverAccepted(receiver: string): Cell {
+    return this.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', { receiver });
+  }
+
+  /** Items an exporter delivered (the same family for every exporter). */
+  exporterSent(exporter: string): Cell {
+    return this.counter('bridge_exporter_sent_items_total', 'Items an exporter delivered (for prometheus: points stored for scraping).', { exporter });
+  }
+
   /** Current value of a cell, for tests and the `doctor`; 0 when it does not exist. */
   read(name: string, labels: Record<string, string>): number {
     return this.families.get(name)?.cells.get(labelKey(labels))?.cell.value ?? 0;
-  }
-
-  /** Prometheus text exposition of the bridge's own metrics. */
-  async render(): Promise<string> {
-    return this.registry.metrics();
   }
 
   private cell(type: 'counter' | 'gauge', name: string, help: string, labels: Record<string, string>): Cell {

@@ -14,7 +14,7 @@ export class DebugExporter implements Exporter {
     private readonly settings: CreateSettings,
     private readonly config: DebugExporterConfig,
   ) {
-    this.sent = settings.telemetry.counter('bridge_exporter_sent_items_total', 'Items an exporter delivered (for prometheus: points stored for scraping).', { exporter: settings.id });
+    this.sent = settings.telemetry.exporterSent(settings.id);
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Batch } from '../../model/batch.js';
+import { countPoints } from '../../model/metrics.js';
 import { toWireShape } from '../../receivers/zmq_fpm/schema.js';
 import type { Verbosity } from './config.js';
 
@@ -8,7 +9,7 @@ export function debugLines(batch: Batch, verbosity: Verbosity, exporter: string,
   const metrics = batch.metrics ?? [];
   const fpm = batch.fpm ?? [];
   if (verbosity === 'basic') {
-    const points = metrics.reduce((n, m) => n + m.points.length, 0);
+    const points = countPoints(metrics);
     return [JSON.stringify({ time, exporter, metrics: metrics.length, points, fpm_records: fpm.length })];
   }
   const lines: string[] = [];

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { CreateSettings, Exporter, Host } from '../../component/contracts.js';
 import { PermanentError } from '../../component/errors.js';
 import type { Batch } from '../../model/batch.js';
+import { countPoints } from '../../model/metrics.js';
 import { registryAsMetrics } from '../../telemetry/as-metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { PrometheusExporterConfig } from './config.js';
@@ -33,7 +34,7 @@ export class PrometheusExporter implements Exporter {
     this.store = new MetricStore(config.metricExpirationMs);
     this.startTimeMs = settings.now();
     const labels = { exporter: settings.id };
-    this.received = settings.telemetry.counter('bridge_exporter_sent_items_total', 'Items an exporter delivered (for prometheus: points stored for scraping).', labels);
+    this.received = settings.telemetry.exporterSent(settings.id);
     this.scrapes = settings.telemetry.counter('bridge_exporter_scrapes_total', 'Scrapes a prometheus exporter served.', labels);
     this.series = settings.telemetry.gauge('bridge_exporter_series', 'Series a prometheus exporter currently serves.', labels);
   }
@@ -41,7 +42,7 @@ export class PrometheusExporter implements Exporter {
   consume(batch: Batch): void {
     if (!batch.metrics) return;
     this.store.put(batch.metrics, this.settings.now());
-    for (const m of batch.metrics) this.received.value += m.points.length;
+    this.received.value += countPoints(batch.metrics);
   }
 
   async start(host: Host): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Consumer, CreateSettings, Processor } from '../../component/contracts.js';
 import type { Batch } from '../../model/batch.js';
 import type { FpmRecord } from '../../model/fpm.js';
-import type { Metric } from '../../model/metrics.js';
+import { countPoints, type Metric } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { WelfordConfig } from './config.js';
 import { cumulativeMetrics, mergeRows, windowMetrics, type WindowRow } from './output.js';
@@ -74,7 +74,7 @@ export class WelfordProcessor implements Processor {
   }
 
   private forward(metrics: readonly Metric[]): void {
-    for (const m of metrics) this.outgoing.value += m.points.length;
+    this.outgoing.value += countPoints(metrics);
     this.next.consume({ metrics });
   }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Consumer, CreateSettings, Receiver } from '../../component/contracts.js';
-import type { Metric } from '../../model/metrics.js';
+import { countPoints, type Metric } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { MultiprocConfig } from './config.js';
 import { diagnoseMissing, diagnoseReading, type Diagnosis } from './diagnose.js';
@@ -38,7 +38,7 @@ export class MultiprocReceiver implements Receiver {
     const t = settings.telemetry;
     const labels = { receiver: settings.id };
     this.cells = {
-      accepted: t.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', labels),
+      accepted: t.receiverAccepted(settings.id),
       files: t.gauge('bridge_multiproc_files', 'Multiprocess .db files read in the last pass.', labels),
       entries: t.gauge('bridge_multiproc_entries', 'Entries (series values) read in the last pass.', labels),
       keys: t.gauge('bridge_multiproc_cached_keys', 'Parsed keys held in memory (bounded by the distinct series).', labels),
@@ -110,7 +110,7 @@ export class MultiprocReceiver implements Receiver {
     this.cells.keys.value = this.reader.keyCount;
     this.cells.readSeconds.value = (performance.now() - started) / 1000;
     if (!metrics.length) return;
-    for (const m of metrics) this.cells.accepted.value += m.points.length;
+    this.cells.accepted.value += countPoints(metrics);
     this.next.consume({ metrics });
   }
 

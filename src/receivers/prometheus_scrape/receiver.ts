@@ -1,6 +1,6 @@
 import type { Consumer, CreateSettings, Receiver } from '../../component/contracts.js';
 import { PermanentError } from '../../component/errors.js';
-import type { GaugeMetric, Metric } from '../../model/metrics.js';
+import { countPoints, type GaugeMetric, type Metric } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import { CumulativeClock, familiesToMetrics } from '../prometheus_multiproc/to-metrics.js';
 import type { ScrapeConfig } from './config.js';
@@ -29,7 +29,7 @@ export class ScrapeReceiver implements Receiver {
     private readonly config: ScrapeConfig,
     private readonly next: Consumer,
   ) {
-    this.accepted = settings.telemetry.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', { receiver: settings.id });
+    this.accepted = settings.telemetry.receiverAccepted(settings.id);
   }
 
   async start(): Promise<void> {
@@ -95,7 +95,7 @@ export class ScrapeReceiver implements Receiver {
     const upMetric: GaugeMetric = { kind: 'gauge', name: 'up', description: '1 if the last scrape of the target succeeded, else 0.', unit: '', points: point(up) };
     const duration: GaugeMetric = { kind: 'gauge', name: 'scrape_duration_seconds', description: 'Seconds the last scrape of the target took.', unit: '', points: point(seconds) };
     metrics.push(upMetric, duration);
-    for (const m of metrics) this.accepted.value += m.points.length;
+    this.accepted.value += countPoints(metrics);
     this.next.consume({ metrics });
   }
 

@@ -42,7 +42,7 @@ export class ZmqFpmReceiver implements Receiver {
     private readonly next: Consumer,
   ) {
     this.batcher = new ReadBatcher(config.pollIntervalMs);
-    this.accepted = settings.telemetry.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', { receiver: settings.id });
+    this.accepted = settings.telemetry.receiverAccepted(settings.id);
     this.lost = settings.telemetry.counter('bridge_receiver_dropped_items_total', 'Items a receiver knows it never got, by reason (sequence_gap: FPM messages missing from the sequence).', { receiver: settings.id, reason: 'sequence_gap' });
   }
 
