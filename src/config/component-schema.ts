@@ -124,8 +124,17 @@ export function defineSchema<C>(
     validate(raw, path) {
       if (raw === undefined || raw === null) raw = {};
       if (typeof raw !== 'object' || Array.isArray(raw)) return { issues: [{ path, message: 'must be an object of options' }] };
+      // Free-form objects ('*': headers, attributes) bypass convict, which
+      // would read a dotted key such as "deployment.environment" as a path.
+      const freeForm: Record<string, unknown> = {};
+      const forConvict: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+      for (const [key, spec] of Object.entries(options))
+        if (spec.format === '*' && key in forConvict) {
+          freeForm[key] = forConvict[key];
+          delete forConvict[key];
+        }
       const conf = convict(convictSchema as never);
-      conf.load(raw as never);
+      conf.load(forConvict as never);
       const issues: ConfigIssue[] = [];
       try {
         conf.validate({ allowed: 'strict' });
@@ -135,7 +144,7 @@ export function defineSchema<C>(
       // Options convict refused take their defaults so that the component's own
       // checks still run (every problem at once); their checks of those options are not repeated.
       const invalid = new Set(issues.map((i) => i.path.slice(path.length + 1).split(/[.[]/)[0]));
-      const values = conf.getProperties() as Record<string, unknown>;
+      const values = { ...(conf.getProperties() as Record<string, unknown>), ...freeForm };
       for (const [key, spec] of Object.entries(options)) {
         if (invalid.has(key)) values[key] = structuredClone(spec.default);
         if (spec.format === 'duration') values[key] = parseDuration(values[key]);
@@ -146,4 +155,21 @@ export function defineSchema<C>(
       return issues.length ? { issues } : { config, issues };
     },
   };
+}
+
+/**
+ * Reads an option that must be an object of strings (HTTP headers, resource
+ * attributes); reports each offending entry by its path.
+ */
+export function stringMap(value: unknown, option: string, issue: (option: string, message: string) => void): Record<string, string> {
+  const clean: Record<string, string> = {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    issue(option, 'must be an object of names to string values');
+    return clean;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string') clean[k] = v;
+    else issue(`${option}.${k}`, 'must be a string');
+  }
+  return clean;
 }

@@ -1,4 +1,4 @@
-import { defineSchema } from '../../config/component-schema.js';
+import { defineSchema, stringMap } from '../../config/component-schema.js';
 
 export interface ScrapeConfig {
   readonly targets: readonly string[];
@@ -32,16 +32,9 @@ export const scrapeSchema = defineSchema<ScrapeConfig>(
       }
       if (url && url.protocol !== 'http:' && url.protocol !== 'https:') issue(`targets[${i}]`, 'must be an http:// or https:// URL');
     });
-    const headers = v.headers as Record<string, unknown>;
-    const clean: Record<string, string> = {};
-    if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) issue('headers', 'must be an object of header names to string values');
-    else
-      for (const [k, val] of Object.entries(headers)) {
-        if (typeof val === 'string') clean[k] = val;
-        else issue(`headers.${k}`, 'must be a string');
-      }
+    const headers = stringMap(v.headers, 'headers', issue);
     if ((v.timeout as number) > (v.interval as number)) issue('timeout', 'must not exceed interval (scrapes of one target never overlap)');
     if (v.bearer_token_env && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.bearer_token_env as string)) issue('bearer_token_env', 'must be the name of an environment variable');
-    return { targets, intervalMs: v.interval as number, timeoutMs: v.timeout as number, headers: clean, bearerTokenEnv: v.bearer_token_env as string, job: v.job as string };
+    return { targets, intervalMs: v.interval as number, timeoutMs: v.timeout as number, headers, bearerTokenEnv: v.bearer_token_env as string, job: v.job as string };
   },
 );
