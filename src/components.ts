@@ -2,6 +2,7 @@ import { Registry } from './component/registry.js';
 import { debugFactory } from './exporters/debug/factory.js';
 import { multiprocFactory } from './receivers/prometheus_multiproc/factory.js';
 import { scrapeFactory } from './receivers/prometheus_scrape/factory.js';
+import { natsFactory } from './exporters/nats/factory.js';
 import { otlpHttpFactory } from './exporters/otlp_http/factory.js';
 import { prometheusFactory } from './exporters/prometheus/factory.js';
 import { welfordFactory } from './processors/welford/factory.js';
@@ -10,6 +11,6 @@ import { zmqFpmFactory } from './receivers/zmq_fpm/factory.js';
 /** Every built-in component, registered explicitly (no discovery by file name). */
 export function builtinRegistry(): Registry {
   const registry = new Registry();
-  for (const factory of [zmqFpmFactory, multiprocFactory, scrapeFactory, welfordFactory, prometheusFactory, otlpHttpFactory, debugFactory]) registry.register(factory);
+  for (const factory of [zmqFpmFactory, multiprocFactory, scrapeFactory, welfordFactory, prometheusFactory, otlpHttpFactory, natsFactory, debugFactory]) registry.register(factory);
   return registry;
 }

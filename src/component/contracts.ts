@@ -39,6 +39,11 @@ export interface CreateSettings {
   readonly telemetry: SelfTelemetry;
   /** Injected clock (Unix ms), for tests. */
   readonly now: () => number;
+  /**
+   * Receivers only: an exporter downstream forwards FPM records byte for byte
+   * (see ExporterFactory.needsFpmPayload), so keep each record's payload.
+   */
+  readonly keepFpmPayload?: boolean;
 }
 
 interface FactoryBase<C> {
@@ -62,6 +67,8 @@ export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
 export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
   readonly kind: 'exporter';
   create(settings: CreateSettings, config: C): Exporter;
+  /** True when this exporter, so configured, forwards FPM records' original bytes: the receivers feeding it then keep them. */
+  needsFpmPayload?(config: C): boolean;
 }
 
 export type Factory = ReceiverFactory<unknown> | ProcessorFactory<unknown> | ExporterFactory<unknown>;

@@ -20,7 +20,7 @@ export interface Graph {
 }
 
 export function buildGraph(config: BridgeConfig, base: { logger: Logger; telemetry: SelfTelemetry; now: () => number }): Graph {
-  const settings = (id: string): CreateSettings => ({ id, logger: base.logger.child({ component: id }), telemetry: base.telemetry, now: base.now });
+  const settings = (id: string, keepFpmPayload = false): CreateSettings => ({ id, logger: base.logger.child({ component: id }), telemetry: base.telemetry, now: base.now, keepFpmPayload });
   const fanOut = (targets: { id: string; consumer: Consumer }[]): Consumer => (targets.length === 1 ? targets[0].consumer : new FanOut(targets, base.logger, base.telemetry));
 
   const exporters = new Map<string, Component & Consumer>();
@@ -28,6 +28,12 @@ export function buildGraph(config: BridgeConfig, base: { logger: Logger; telemet
     const c = config.exporters.get(id)!;
     exporters.set(id, (c.factory as ExporterFactory<unknown>).create(settings(id), c.config));
   }
+
+  const needsPayload = (exporterId: string): boolean => {
+    const c = config.exporters.get(exporterId)!;
+    return (c.factory as ExporterFactory<unknown>).needsFpmPayload?.(c.config) ?? false;
+  };
+  const keepPayload = new Set<string>();
 
   const processors: { id: string; component: Component }[][] = [];
   const entries = new Map<string, { id: string; consumer: Consumer }[]>();
@@ -42,6 +48,7 @@ export function buildGraph(config: BridgeConfig, base: { logger: Logger; telemet
     }
     processors.push(chain);
     for (const r of pipeline.receivers) {
+      if (pipeline.exporters.some(needsPayload)) keepPayload.add(r);
       const list = entries.get(r) ?? [];
       list.push({ id: `pipeline ${pipeline.name}`, consumer: next });
       entries.set(r, list);
@@ -51,7 +58,7 @@ export function buildGraph(config: BridgeConfig, base: { logger: Logger; telemet
   const receivers: { id: string; component: Component }[] = [];
   for (const [id, targets] of entries) {
     const c = config.receivers.get(id)!;
-    receivers.push({ id, component: (c.factory as ReceiverFactory<unknown>).create(settings(id), c.config, fanOut(targets)) });
+    receivers.push({ id, component: (c.factory as ReceiverFactory<unknown>).create(settings(id, keepPayload.has(id)), c.config, fanOut(targets)) });
   }
 
   const exporterList = [...exporters].map(([id, component]) => ({ id, component }));

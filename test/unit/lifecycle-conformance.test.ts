@@ -21,6 +21,7 @@ const MINIMAL: Record<string, unknown> = {
   'receiver:prometheus_scrape': { targets: ['http://127.0.0.1:9/metrics'], interval: '1s', timeout: '100ms' },
   'processor:welford': {},
   'exporter:prometheus': { port: 0 },
+  'exporter:nats': { servers: ['nats://127.0.0.1:9'] },
   'exporter:otlp_http': { endpoint: 'http://127.0.0.1:9/v1/metrics', timeout: '200ms' },
   'exporter:debug': { path: path.join(dir, 'debug.jsonl') },
 };

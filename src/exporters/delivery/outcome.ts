@@ -12,4 +12,11 @@ export type SendOutcome =
 export const DELIVERED: SendOutcome = { kind: 'delivered' };
 
 /** Why items were dropped: the `reason` label of `bridge_exporter_dropped_items_total`. */
-export type DropReason = 'queue_full' | 'permanent_error' | 'retries_exhausted' | 'shutdown' | 'encode_error';
+export type DropReason =
+  | 'queue_full'
+  | 'permanent_error'
+  | 'retries_exhausted'
+  | 'shutdown'
+  | 'encode_error'
+  /** Items this exporter cannot send as configured (FPM records to a metrics exporter, records without their original bytes). */
+  | 'unsupported';

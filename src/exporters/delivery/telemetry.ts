@@ -28,7 +28,7 @@ export class DeliveryTelemetry {
   drop(reason: DropReason, items: number): void {
     let cell = this.dropped.get(reason);
     if (!cell) {
-      cell = this.telemetry.counter('bridge_exporter_dropped_items_total', 'Items an exporter gave up on, by reason (queue_full, permanent_error, retries_exhausted, shutdown, encode_error).', { exporter: this.exporter, reason });
+      cell = this.telemetry.counter('bridge_exporter_dropped_items_total', 'Items an exporter gave up on, by reason (queue_full, permanent_error, retries_exhausted, shutdown, encode_error, unsupported).', { exporter: this.exporter, reason });
       this.dropped.set(reason, cell);
     }
     cell.value += items;

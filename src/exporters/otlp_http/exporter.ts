@@ -9,7 +9,7 @@ import { MetricStore } from '../prometheus/store.js';
 import { OtlpHttpClient } from './client.js';
 import type { OtlpHttpExporterConfig } from './config.js';
 import { DeltaConverter } from './delta.js';
-import { bridgeResource } from './resource.js';
+import { bridgeResource } from '../common/resource.js';
 import { toResourceMetrics } from './to-resource-metrics.js';
 
 /**
@@ -17,7 +17,7 @@ import { toResourceMetrics } from './to-resource-metrics.js';
  * `interval`, through a bounded queue (by data points) with retries; exports
  * never overlap. FPM records are not metrics: put `welford` before this
  * exporter to turn them into metrics (records reaching it are counted as
- * dropped, reason encode_error, and logged once).
+ * dropped, reason unsupported, and logged once).
  */
 export class OtlpHttpExporter implements Exporter {
   private readonly store: MetricStore;
@@ -58,7 +58,7 @@ export class OtlpHttpExporter implements Exporter {
   consume(batch: Batch): void {
     if (batch.metrics?.length) this.store.put(batch.metrics, this.settings.now());
     if (batch.fpm?.length) {
-      this.deliveryTelemetry.drop('encode_error', batch.fpm.length);
+      this.deliveryTelemetry.drop('unsupported', batch.fpm.length);
       if (!this.warnedFpm) this.settings.logger.warn('FPM records reached an otlp_http exporter and were dropped: add the welford processor to this pipeline to export them as metrics', { exporter: this.settings.id });
       this.warnedFpm = true;
     }

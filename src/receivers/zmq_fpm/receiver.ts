@@ -53,7 +53,7 @@ export class ZmqFpmReceiver implements Receiver {
     // The native binding is loaded only when asked for (it costs memory the built-in peer does not).
     const libzmq = this.config.transport === 'libzmq' ? (await import('./libzmq-subscriber.js')).LibzmqSubscriber : undefined;
     this.config.endpoints.forEach((endpoint, rank) => {
-      const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now(), this.config.keepPayload);
+      const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now(), this.config.keepPayload || (this.settings.keepFpmPayload ?? false));
       const handlers = { message: (frames: Uint8Array[]) => this.onMessage(stream, frames), disconnected: () => stream.disconnected() };
       const connection =
         libzmq

@@ -8,14 +8,19 @@ import { BRIDGE_NAME, BRIDGE_VERSION } from '../../version.js';
  * service.version, service.instance.id (one UUID per bridge process, as the
  * semantic conventions advise), host.name; configured attributes win.
  */
-export function bridgeResource(configured: Readonly<Record<string, string>>, instanceId: string = PROCESS_INSTANCE_ID): Resource {
-  return resourceFromAttributes({
+export function bridgeResource(configured: Readonly<Record<string, string>>): Resource {
+  return resourceFromAttributes(bridgeResourceAttributes(configured));
+}
+
+/** The same attributes as a plain object (for exporters that write their own messages). */
+export function bridgeResourceAttributes(configured: Readonly<Record<string, string>>): Record<string, string> {
+  return {
     'service.name': BRIDGE_NAME,
     'service.version': BRIDGE_VERSION,
-    'service.instance.id': instanceId,
+    'service.instance.id': PROCESS_INSTANCE_ID,
     'host.name': hostname(),
     ...configured,
-  });
+  };
 }
 
 const PROCESS_INSTANCE_ID = randomUUID();
