@@ -14,6 +14,13 @@ export class Registry {
     return this.factories.get(`${kind}:${type}`);
   }
 
+  /** A new registry with the same factories (to extend with plugins). */
+  copy(): Registry {
+    const r = new Registry();
+    for (const f of this.factories.values()) r.register(f);
+    return r;
+  }
+
   list(kind?: ComponentKind): Factory[] {
     return [...this.factories.values()].filter((f) => !kind || f.kind === kind);
   }

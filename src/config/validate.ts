@@ -14,7 +14,8 @@ import type { BridgeConfig, ConfiguredComponent, PipelineConfig } from './model.
  * components are named `type[/name]`; pipelines are
  * `{ receivers: [...], processors: [...], exporters: [...] }`.
  */
-const TOP_LEVEL = ['receivers', 'processors', 'exporters', 'pipelines', 'service'];
+/** `plugins` is read before validation (config/load.ts), so that plugin types are known here. */
+const TOP_LEVEL = ['plugins', 'receivers', 'processors', 'exporters', 'pipelines', 'service'];
 const SECTIONS: readonly [string, ComponentKind][] = [
   ['receivers', 'receiver'],
   ['processors', 'processor'],

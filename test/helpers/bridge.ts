@@ -1,4 +1,6 @@
 import { builtinRegistry } from '../../src/components.js';
+import { ConfigError } from '../../src/component/errors.js';
+import { withPlugins } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
 import type { PrometheusExporter } from '../../src/exporters/prometheus/exporter.js';
 import { Service } from '../../src/pipeline/service.js';
@@ -15,8 +17,11 @@ export interface TestBridge {
   stop(): Promise<void>;
 }
 
-export async function startBridge(config: Record<string, unknown>): Promise<TestBridge> {
-  const validated = validateConfig(config, builtinRegistry(), 'test config');
+/** `plugins` paths in the config are relative to baseDir (default: the repository). */
+export async function startBridge(config: Record<string, unknown>, baseDir = process.cwd()): Promise<TestBridge> {
+  const plugins = await withPlugins(config, builtinRegistry(), baseDir);
+  if (plugins.issues.length) throw new ConfigError('test config', plugins.issues);
+  const validated = validateConfig(config, plugins.registry, 'test config');
   const telemetry = new SelfTelemetry({ processMetrics: false });
   const logger = process.env.BRIDGE_TEST_LOGS ? createLogger({ level: 'debug', text: true }) : silentLogger;
   const service = new Service(validated, logger, telemetry);

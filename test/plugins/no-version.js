@@ -1,0 +1,2 @@
+// A plugin that forgot to say which API it was written for.
+export const factories = [];
