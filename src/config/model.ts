@@ -6,6 +6,8 @@ export interface ConfiguredComponent {
   readonly id: string;
   readonly factory: Factory;
   readonly config: unknown;
+  /** The options as written (after ${env:...} expansion), for `validate --print`; may hold secrets: never log. */
+  readonly options: unknown;
 }
 
 export interface PipelineConfig {

@@ -51,7 +51,7 @@ function validateComponents(root: Record<string, unknown>, section: string, kind
     }
     const result = factory.schema.validate(options, path);
     issues.push(...result.issues);
-    if (result.config !== undefined) out.set(id, Object.freeze({ id, factory, config: deepFreeze(result.config) }));
+    if (result.config !== undefined) out.set(id, Object.freeze({ id, factory, config: deepFreeze(result.config), options }));
   }
   return out;
 }

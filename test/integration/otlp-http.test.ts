@@ -11,7 +11,10 @@ import type { OtlpHttpExporter } from '../../src/exporters/otlp_http/exporter.js
 import type { Metric } from '../../src/model/metrics.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfTelemetry } from '../../src/telemetry/self-telemetry.js';
+import { sleep, startBridge } from '../helpers/bridge.js';
 import { OtlpTestReceiver } from '../helpers/otlp-receiver.js';
+import { freePorts } from '../helpers/ports.js';
+import { runPublisher } from '../helpers/publisher.js';
 
 const open: OtlpHttpExporter[] = [];
 after(async () => {
@@ -270,4 +273,29 @@ test('shutdown: flushes what is held; with the backend down it gives up at its d
   assert.ok(took < 2500, `shutdown took ${took} ms with a 1 s deadline`);
   assert.equal(down.read('bridge_exporter_dropped_items_total', { reason: 'shutdown' }), 4);
   assert.equal(read('bridge_exporter_sent_items_total'), 4);
+});
+
+test('end to end: the Python FPM publisher -> zmq_fpm -> welford -> otlp_http; totals equal the publisher\'s truth', async () => {
+  const backend = new OtlpTestReceiver();
+  await backend.start();
+  const base = await freePorts(2);
+  const endpoint = `tcp://127.0.0.1:${base}`;
+  const bridge = await startBridge({
+    receivers: { zmq_fpm: { endpoint, dp_size: 2 } },
+    processors: { welford: { window: '1s' } },
+    exporters: { otlp_http: { endpoint: backend.url, interval: '500ms' } },
+    pipelines: { 'metrics/fpm': { receivers: ['zmq_fpm'], processors: ['welford'], exporters: ['otlp_http'] } },
+  });
+  await sleep(300);
+  const truth = await runPublisher(['--endpoint', endpoint, '--dp-size', '2', '--count', '500', '--rate', '1000', '--linger', '1.5', '--worker-id', 'otlp-e2e']);
+  await bridge.stop();
+  await backend.stop();
+  for (const rank of truth.ranks) {
+    const labels = { worker_id: 'otlp-e2e', dp_rank: String(rank.dp_rank) };
+    assert.equal(backend.latest('sglang.fpm.iterations', labels)!.value, rank.data);
+    const wall = backend.accepted.flatMap((r) => r.metrics.filter((m) => m.name === 'sglang.fpm.wall_time')).flatMap((m) => m.points).filter((p) => p.attributes.dp_rank === labels.dp_rank).at(-1)!;
+    assert.equal(wall.count, rank.data);
+    assert.ok(Math.abs(wall.sum! - rank.sum.wall_time) <= 1e-6 * rank.sum.wall_time, 'sum of wall_time within 1e-6');
+  }
+  assert.equal(backend.maxConcurrent, 1);
 });

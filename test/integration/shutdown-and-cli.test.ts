@@ -17,8 +17,8 @@ import { Subscriber } from 'zeromq';
 
 const MAIN = path.join(ROOT, 'dist/main.js');
 
-function start(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -116,5 +116,25 @@ test('components lists every option with its default', async () => {
   const list = JSON.parse(p.out());
   const zmq = list.find((c: { type: string }) => c.type === 'zmq_fpm');
   assert.equal(zmq.options.find((o: { name: string }) => o.name === 'heartbeat_timeout').default, '3s');
-  assert.deepEqual(list.map((c: { kind: string; type: string }) => `${c.kind}:${c.type}`).sort(), ['exporter:debug', 'exporter:prometheus', 'processor:welford', 'receiver:prometheus_multiproc', 'receiver:prometheus_scrape', 'receiver:zmq_fpm']);
+  assert.deepEqual(list.map((c: { kind: string; type: string }) => `${c.kind}:${c.type}`).sort(), ['exporter:debug', 'exporter:nats', 'exporter:otlp_http', 'exporter:prometheus', 'processor:welford', 'receiver:prometheus_multiproc', 'receiver:prometheus_scrape', 'receiver:zmq_fpm']);
+});
+
+test('validate --print: options as they will run; header values and other secrets redacted', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bridge-validate-'));
+  const file = path.join(dir, 'config.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      receivers: { prometheus_scrape: { targets: ['http://127.0.0.1:30000/metrics'], headers: { 'x-api-key': '${env:SCRAPE_KEY}' } } },
+      exporters: { otlp_http: { endpoint: 'http://127.0.0.1:4318/v1/metrics', headers: { authorization: 'Bearer ${env:OTLP_TOKEN}' } } },
+      pipelines: { 'metrics/a': { receivers: ['prometheus_scrape'], exporters: ['otlp_http'] } },
+    }),
+  );
+  const p = start(['validate', '--config', file, '--print'], { ...process.env, OTLP_TOKEN: 'tok-9f8e7d', SCRAPE_KEY: 'key-1a2b3c' });
+  assert.equal(await p.exit, 0, p.err());
+  assert.ok(!p.out().includes('tok-9f8e7d') && !p.out().includes('key-1a2b3c'), 'no secret in the output');
+  const printed = JSON.parse(p.out().slice(p.out().indexOf('{')));
+  assert.deepEqual(printed.exporters.otlp_http.headers, { authorization: '<redacted>' });
+  assert.deepEqual(printed.receivers.prometheus_scrape.headers, { 'x-api-key': '<redacted>' });
+  assert.equal(printed.exporters.otlp_http.protocol, 'http/protobuf', 'defaults filled in');
 });
