@@ -70,8 +70,37 @@ function labels(attributes: Attributes, extraName?: string, extraValue?: string)
 
 const TYPE_OF: Record<Metric['kind'], string> = { sum: 'counter', gauge: 'gauge', histogram: 'histogram', summary: 'summary' };
 
+/**
+ * The last line rendered for a series (sample name + attributes object), kept
+ * while its attributes object lives: a scrape whose value did not change
+ * since the previous one reuses the line instead of building it again.
+ */
+interface LineCache {
+  readonly name: string;
+  /** `name{labels} ` */
+  readonly prefix: string;
+  value: number;
+  line: string;
+}
+const lineCache = new WeakMap<Attributes, LineCache>();
+
+/** `name{labels} value` for one number point; built again only when name or value changed. */
+function numberLine(name: string, p: NumberPoint): string {
+  let c = lineCache.get(p.attributes);
+  if (c === undefined || c.name !== name) {
+    c = { name, prefix: `${name}${labels(p.attributes)} `, value: p.value, line: '' };
+    c.line = c.prefix + formatValue(p.value);
+    lineCache.set(p.attributes, c);
+  } else if (c.value !== p.value || Number.isNaN(p.value)) {
+    // NaN never equals itself: rebuilt every time, which is correct and rare
+    c.value = p.value;
+    c.line = c.prefix + formatValue(p.value);
+  }
+  return c.line;
+}
+
 function renderNumbers(name: string, points: readonly NumberPoint[], out: string[]): void {
-  for (const p of points) out.push(`${name}${labels(p.attributes)} ${formatValue(p.value)}`);
+  for (let i = 0; i < points.length; i++) out.push(numberLine(name, points[i]));
 }
 
 /** Bucket bounds as text, made once per distinct bound. */

@@ -23,7 +23,11 @@ export interface SkippedFile {
 }
 
 export interface DirectoryReading {
-  /** Files read, in sorted name order (prometheus_client's order for deterministic output). */
+  /**
+   * Files read, in sorted name order (prometheus_client's order for
+   * deterministic output). Their `values` and `timestamps` arrays are the
+   * reader's own, reused by its next read: use them before reading again.
+   */
   readonly files: FileEntries[];
   readonly skipped: SkippedFile[];
   readonly entries: number;
@@ -46,7 +50,13 @@ interface CachedFile {
   shared: boolean;
   /** The template keys array this file's keys were copied from (its prefix), once it grew. */
   copiedFrom?: ParsedKey[];
+  /** The file's values (and timestamps, current layout) as last read; refilled in place by every read. */
+  values?: Float64Array;
+  timestamps?: Float64Array;
 }
+
+/** Values are read through a Float64Array over the read buffer: platform byte order must be the files' (little-endian). */
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 /** A parsed file whose key layout other processes' files repeat byte for byte. */
 interface Template {
@@ -76,7 +86,9 @@ export class MultiprocReader {
    * fields takes the template's parsed keys without walking or parsing.
    */
   private templates = new Map<string, Template[]>();
+  /** The read buffer (8-byte aligned: its own ArrayBuffer) and a float64 view of it; values sit at multiples of 8. */
   private buffer = Buffer.alloc(1 << 16);
+  private doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
 
   constructor(private readonly layout: Layout | 'auto' = 'auto') {}
 
@@ -234,13 +246,21 @@ export class MultiprocReader {
       }
       this.files.set(file, cached);
       const n = cached.keys.length;
-      const values = new Float64Array(n);
-      const timestamps = new Float64Array(n);
+      if (cached.values === undefined || cached.values.length !== n) {
+        cached.values = new Float64Array(n);
+        cached.timestamps = new Float64Array(n); // stays 0 in the legacy layout
+      }
+      const values = cached.values;
+      const timestamps = cached.timestamps!;
+      const offsets = cached.valueOffsets;
       const current = cached.layout === 'current';
-      for (let i = 0; i < n; i++) {
-        const at = cached.valueOffsets[i];
-        values[i] = buf.readDoubleLE(at);
-        if (current) timestamps[i] = buf.readDoubleLE(at + 8);
+      if (LITTLE_ENDIAN) {
+        const doubles = this.doubles;
+        for (let i = 0; i < n; i++) values[i] = doubles[offsets[i] >> 3];
+        if (current) for (let i = 0; i < n; i++) timestamps[i] = doubles[(offsets[i] >> 3) + 1];
+      } else {
+        for (let i = 0; i < n; i++) values[i] = buf.readDoubleLE(offsets[i]);
+        if (current) for (let i = 0; i < n; i++) timestamps[i] = buf.readDoubleLE(offsets[i] + 8);
       }
       return { entries: { file: name, keys: cached.keys, copiedFrom: cached.copiedFrom, values, timestamps }, parsed, bytes: used, layout: cached.layout };
     } catch (err) {
@@ -276,7 +296,10 @@ export class MultiprocReader {
 
   /** Reads the first `length` bytes of the file into the shared buffer. */
   private fill(fd: number, length: number): Buffer {
-    if (this.buffer.length < length) this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
+    if (this.buffer.length < length) {
+      this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
+      this.doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
+    }
     let got = 0;
     while (got < length) {
       const n = readSync(fd, this.buffer, got, length - got, got);
