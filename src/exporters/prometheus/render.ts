@@ -26,7 +26,10 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabelValue(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
@@ -49,14 +52,19 @@ const labelTextCache = new WeakMap<Attributes, string>();
 function labelText(attributes: Attributes): string {
   let s = labelTextCache.get(attributes);
   if (s === undefined) {
-    const names = Object.keys(attributes);
-    if (names.length > 1) names.sort();
-    s = '';
-    for (let i = 0; i < names.length; i++) {
-      if (i) s += ',';
-      s += `${labelName(names[i])}="${escapeLabelValue(attributes[names[i]])}"`;
-    }
+    s = makeLabelText(attributes);
     labelTextCache.set(attributes, s);
+  }
+  return s;
+}
+
+function makeLabelText(attributes: Attributes): string {
+  const names = Object.keys(attributes);
+  if (names.length > 1) names.sort();
+  let s = '';
+  for (let i = 0; i < names.length; i++) {
+    if (i) s += ',';
+    s += labelName(names[i]) + '="' + escapeLabelValue(attributes[names[i]]) + '"';
   }
   return s;
 }
@@ -88,7 +96,9 @@ const lineCache = new WeakMap<Attributes, LineCache>();
 function numberLine(name: string, p: NumberPoint): string {
   let c = lineCache.get(p.attributes);
   if (c === undefined || c.name !== name) {
-    c = { name, prefix: `${name}${labels(p.attributes)} `, value: p.value, line: '' };
+    // the label text is not cached apart: the line cache holds it
+    const text = makeLabelText(p.attributes);
+    c = { name, prefix: flat(text ? name + '{' + text + '} ' : name + ' '), value: p.value, line: '' };
     c.line = c.prefix + formatValue(p.value);
     lineCache.set(p.attributes, c);
   } else if (c.value !== p.value || Number.isNaN(p.value)) {
@@ -97,6 +107,16 @@ function numberLine(name: string, p: NumberPoint): string {
     c.line = c.prefix + formatValue(p.value);
   }
   return c.line;
+}
+
+/**
+ * The same string, made contiguous in memory: strings built piece by piece
+ * are trees of pieces that every join walks again; a cached prefix is walked
+ * once here instead (reading a character flattens it in place).
+ */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
 }
 
 function renderNumbers(name: string, points: readonly NumberPoint[], out: string[]): void {

@@ -10,6 +10,8 @@ export interface StoredSeries {
   point: Metric['points'][number];
   /** When it was last stored (ms). */
   storedAtMs: number;
+  /** Its position in the put that last stored it. */
+  index: number;
 }
 
 export interface StoredFamily {
@@ -20,8 +22,9 @@ export interface StoredFamily {
    * The entries of the previous put, in its point order. Producers that send
    * the same series in the same order pass after pass (the multiprocess
    * receiver) find each series here by position and attributes object
-   * identity, without computing or looking up its key. Emptied whenever an
-   * entry leaves `series`, so every entry here is in `series`.
+   * identity, without computing or looking up its key; series inserted or
+   * left out in between cost one lookup each. Emptied whenever an entry
+   * leaves `series`, so every entry here is in `series`.
    */
   lastPut: StoredSeries[];
 }
@@ -41,20 +44,25 @@ export class MetricStore {
       const { series, lastPut } = family;
       const points = metric.points;
       const thisPut: StoredSeries[] = new Array(points.length);
+      let next = 0; // the position in lastPut where the series of point i is expected
       for (let i = 0; i < points.length; i++) {
         const point = points[i];
-        let entry: StoredSeries | undefined = lastPut[i];
-        if (entry === undefined || entry.point.attributes !== point.attributes) {
+        let entry: StoredSeries | undefined = lastPut[next];
+        if (entry !== undefined && entry.point.attributes === point.attributes) next++;
+        else {
           const key = attributesKey(point.attributes);
           entry = series.get(key);
           if (entry === undefined) {
-            series.set(key, (entry = { point, storedAtMs: nowMs }));
+            series.set(key, (entry = { point, storedAtMs: nowMs, index: i }));
             thisPut[i] = entry;
             continue;
           }
+          // found elsewhere: carry on from there (series before it were left out this time)
+          if (entry.index >= next && lastPut[entry.index] === entry) next = entry.index + 1;
         }
         entry.point = point;
         entry.storedAtMs = nowMs;
+        entry.index = i;
         thisPut[i] = entry;
       }
       family.lastPut = thisPut;

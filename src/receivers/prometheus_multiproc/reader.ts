@@ -60,6 +60,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 /** A parsed file whose key layout other processes' files repeat byte for byte. */
 interface Template {
+  /** The file's first `used` bytes with every value (and timestamp) field zeroed. */
   readonly bytes: Buffer;
   readonly file: CachedFile;
 }
@@ -89,6 +90,8 @@ export class MultiprocReader {
   /** The read buffer (8-byte aligned: its own ArrayBuffer) and a float64 view of it; values sit at multiples of 8. */
   private buffer = Buffer.alloc(1 << 16);
   private doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
+  /** Value fields set aside while a file is compared with a template. */
+  private saved = new Float64Array(1024);
 
   constructor(private readonly layout: Layout | 'auto' = 'auto') {}
 
@@ -270,18 +273,37 @@ export class MultiprocReader {
     }
   }
 
-  /** A cached file for `buf` from a template it equals outside the value fields, if any. */
+  /**
+   * A cached file for `buf` (the shared read buffer) from a template it
+   * equals outside the value fields, if any: the value fields are zeroed for
+   * one whole-buffer comparison with the template, then put back.
+   */
   private fromTemplate(signature: string, buf: Buffer, ino: number): CachedFile | undefined {
     const list = this.templates.get(signature);
     if (!list) return undefined;
+    const doubles = this.doubles;
+    const used = buf.length;
     for (const t of list) {
+      if (t.bytes.length !== used) continue; // a short read: the walk will tell what is wrong
       const { valueOffsets, layout } = t.file;
-      const valueBytes = layout === 'current' ? 16 : 8;
-      let start = 8;
-      let same = true;
-      for (let i = 0; i < valueOffsets.length && same; i++) {
-        same = buf.compare(t.bytes, start, valueOffsets[i], start, valueOffsets[i]) === 0;
-        start = valueOffsets[i] + valueBytes;
+      const wide = layout === 'current';
+      const n = valueOffsets.length;
+      if (this.saved.length < 2 * n) this.saved = new Float64Array(4 * n);
+      const saved = this.saved;
+      for (let i = 0; i < n; i++) {
+        const at = valueOffsets[i] >> 3;
+        saved[2 * i] = doubles[at];
+        doubles[at] = 0;
+        if (wide) {
+          saved[2 * i + 1] = doubles[at + 1];
+          doubles[at + 1] = 0;
+        }
+      }
+      const same = buf.compare(t.bytes, 8, used, 8, used) === 0;
+      for (let i = 0; i < n; i++) {
+        const at = valueOffsets[i] >> 3;
+        doubles[at] = saved[2 * i];
+        if (wide) doubles[at + 1] = saved[2 * i + 1];
       }
       if (same) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
     }
@@ -291,7 +313,12 @@ export class MultiprocReader {
   private addTemplate(signature: string, buf: Buffer, file: CachedFile): void {
     let list = this.templates.get(signature);
     if (!list) this.templates.set(signature, (list = []));
-    if (list.length < MAX_TEMPLATES) list.push({ bytes: Buffer.from(buf), file: { ...file, shared: true } });
+    if (list.length >= MAX_TEMPLATES) return;
+    const bytes = Buffer.alloc(buf.length);
+    buf.copy(bytes);
+    const valueBytes = file.layout === 'current' ? 16 : 8;
+    for (const at of file.valueOffsets) bytes.fill(0, at, at + valueBytes);
+    list.push({ bytes, file: { ...file, shared: true, values: undefined, timestamps: undefined } });
   }
 
   /** Reads the first `length` bytes of the file into the shared buffer. */
