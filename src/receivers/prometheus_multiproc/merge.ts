@@ -292,7 +292,6 @@ export class MergeEngine {
     }
     if (file.kind === 'gauge') fam.mode = file.mode;
     const op: Slot['op'] = file.kind === 'gauge' ? 'last' : 'sum';
-    const make = (name: string, labels: Labels, sampleKey: string, group?: BucketGroup): Slot => ({ family: fam, name, labels, op, pid: file.pid, sampleKey, value: 0, timestamp: 0, gen: 0, seq: 0, outLabels: undefined, group, reduced: undefined, sample: undefined });
     if (fam.type === 'histogram' && file.kind !== 'gauge') {
       const b = bucketOf(key);
       if (b) {
@@ -300,7 +299,7 @@ export class MergeEngine {
         if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, gen: 0, seq: 0 }));
         let slot = group.buckets.get(b.le);
         if (!slot) {
-          slot = make(`${fam.name}_bucket`, b.labels, b.group, group);
+          slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, op, file.pid, b.group, group);
           group.buckets.set(b.le, slot);
           group.sortedBounds = undefined;
         }
@@ -309,12 +308,11 @@ export class MergeEngine {
     }
     if (op === 'last') {
       // one process's gauge value; the engine's processSlots keeps it unique per (key, pid)
-      const slot = make(key.sampleName, key.labels, key.sampleKey);
-      return slot;
+      return makeSlot(fam, key.sampleName, key.labels, op, file.pid, key.sampleKey, undefined);
     }
     let slot = fam.slots.get(key.sampleKey);
     if (!slot) {
-      slot = make(key.sampleName, key.labels, key.sampleKey);
+      slot = makeSlot(fam, key.sampleName, key.labels, op, file.pid, key.sampleKey, undefined);
       fam.slots.set(key.sampleKey, slot);
     }
     return slot;
@@ -370,6 +368,11 @@ export class MergeEngine {
     }
     return out;
   }
+}
+
+/** A new slot; every slot has the same fields in the same order (one object shape). */
+function makeSlot(family: Family, name: string, labels: Labels, op: Slot['op'], pid: string, sampleKey: string, group: BucketGroup | undefined): Slot {
+  return { family, name, labels, op, pid, sampleKey, value: 0, timestamp: 0, gen: 0, seq: 0, outLabels: undefined, group, reduced: undefined, sample: undefined };
 }
 
 /**

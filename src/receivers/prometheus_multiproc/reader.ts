@@ -318,7 +318,9 @@ export class MultiprocReader {
     buf.copy(bytes);
     const valueBytes = file.layout === 'current' ? 16 : 8;
     for (const at of file.valueOffsets) bytes.fill(0, at, at + valueBytes);
-    list.push({ bytes, file: { ...file, shared: true, values: undefined, timestamps: undefined } });
+    // The file and the template share the keys and offsets arrays from now on: the file copies them before it grows.
+    file.shared = true;
+    list.push({ bytes, file: { ...file, values: undefined, timestamps: undefined } });
   }
 
   /** Reads the first `length` bytes of the file into the shared buffer. */
