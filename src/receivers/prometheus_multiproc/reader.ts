@@ -202,13 +202,15 @@ export class MultiprocReader {
     try {
       const stat = fstatSync(fd);
       if (stat.size === 0) return { reason: 'empty', detail: '0 bytes (a process killed while creating it); prometheus_client fails every scrape on such a file: remove it' };
-      const header = this.fill(fd, Math.min(8, stat.size));
-      const used = readUsed(header);
+      // A file read before is read in one call up to its known `used` (entries are only appended); others header first.
+      const known = this.files.get(file);
+      const first = this.fill(fd, known !== undefined && known.ino === stat.ino ? Math.min(Math.max(known.used, 8), stat.size) : Math.min(8, stat.size));
+      const used = readUsed(first);
       if (used === undefined) return { reason: 'truncated', detail: `${stat.size} bytes: shorter than the header` };
       if (used > stat.size) return { reason: 'truncated', detail: `used is ${used}, past the end of the file (${stat.size} bytes)` };
       if (used < 8) return { reason: 'corrupt', detail: `used is ${used}, below the 8-byte header` };
-      const buf = this.fill(fd, used);
-      let cached = this.files.get(file);
+      const buf = used <= first.length ? first.subarray(0, used) : this.fill(fd, used, first.length);
+      let cached = known;
       if (cached && (cached.ino !== stat.ino || used < cached.used)) cached = undefined; // replaced or reset
       let parsed = 0;
       const signature = `${name.kind}_${name.mode ?? ''}_${used}`;
@@ -323,13 +325,15 @@ export class MultiprocReader {
     list.push({ bytes, file: { ...file, values: undefined, timestamps: undefined } });
   }
 
-  /** Reads the first `length` bytes of the file into the shared buffer. */
-  private fill(fd: number, length: number): Buffer {
+  /** Reads the first `length` bytes of the file into the shared buffer; the first `from` bytes are there already. */
+  private fill(fd: number, length: number, from = 0): Buffer {
     if (this.buffer.length < length) {
+      const old = this.buffer;
       this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
+      old.copy(this.buffer, 0, 0, from);
       this.doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
     }
-    let got = 0;
+    let got = from;
     while (got < length) {
       const n = readSync(fd, this.buffer, got, length - got, got);
       if (n === 0) break;
