@@ -370,6 +370,24 @@ export class MergeEngine {
   }
 }
 
+/** One `pid` label pair per process, shared by all its `all` gauge samples (label pairs are read-only). */
+const pidLabels = new Map<string, readonly [string, string]>();
+function pidLabel(pid: string): readonly [string, string] {
+  let pair = pidLabels.get(pid);
+  if (pair === undefined) {
+    if (pidLabels.size > 100_000) pidLabels.clear();
+    pidLabels.set(pid, (pair = ['pid', pid]));
+  }
+  return pair;
+}
+
+/** `labels` with `pair` appended, as a new array. */
+function withLabel(labels: Labels, pair: readonly [string, string]): Labels {
+  const out = labels.slice();
+  out.push(pair);
+  return out;
+}
+
 /** A new slot; every slot has the same fields in the same order (one object shape). */
 function makeSlot(family: Family, name: string, labels: Labels, op: Slot['op'], pid: string, sampleKey: string, group: BucketGroup | undefined): Slot {
   return { family, name, labels, op, pid, sampleKey, value: 0, timestamp: 0, gen: 0, seq: 0, outLabels: undefined, group, reduced: undefined, sample: undefined };
@@ -394,7 +412,7 @@ function reduceGauges(fam: Family, gen: number): MergedSample[] {
     const out = new Array<MergedSample>(live.length);
     for (let i = 0; i < live.length; i++) {
       const s = live[i];
-      out[i] = sampleOf(s, s.name, (s.outLabels ??= [...s.labels, ['pid', s.pid]]), s.value);
+      out[i] = sampleOf(s, s.name, (s.outLabels ??= withLabel(s.labels, pidLabel(s.pid))), s.value);
     }
     return out;
   }
