@@ -50,9 +50,20 @@ interface CachedFile {
   shared: boolean;
   /** The template keys array this file's keys were copied from (its prefix), once it grew. */
   copiedFrom?: ParsedKey[];
-  /** The file's values (and timestamps, current layout) as last read; refilled in place by every read. */
+  /**
+   * The file's values (and timestamps) as last read, refilled in place by
+   * every read: views of `keys.length` entries over storage with room to
+   * grow, so that appends rarely allocate. Legacy files have no timestamps:
+   * theirs is a view of zeros shared by all of them.
+   */
   values?: Float64Array;
   timestamps?: Float64Array;
+}
+
+/** Storage for `n` values with room for later appends. */
+function grown(old: Float64Array | undefined, n: number): Float64Array {
+  if (old !== undefined && old.buffer.byteLength >= n * 8) return new Float64Array(old.buffer, 0, n);
+  return new Float64Array(new ArrayBuffer(Math.ceil(n * 1.5 + 16) * 8), 0, n);
 }
 
 /** Values are read through a Float64Array over the read buffer: platform byte order must be the files' (little-endian). */
@@ -92,6 +103,8 @@ export class MultiprocReader {
   private doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
   /** Value fields set aside while a file is compared with a template. */
   private saved = new Float64Array(1024);
+  /** Zeros: the timestamps of legacy-layout files (never written). */
+  private zeros = new Float64Array(1024);
 
   constructor(private readonly layout: Layout | 'auto' = 'auto') {}
 
@@ -251,14 +264,18 @@ export class MultiprocReader {
       }
       this.files.set(file, cached);
       const n = cached.keys.length;
+      const current = cached.layout === 'current';
       if (cached.values === undefined || cached.values.length !== n) {
-        cached.values = new Float64Array(n);
-        cached.timestamps = new Float64Array(n); // stays 0 in the legacy layout
+        cached.values = grown(cached.values, n);
+        if (current) cached.timestamps = grown(cached.timestamps, n);
+        else {
+          if (this.zeros.length < n) this.zeros = new Float64Array(2 * n);
+          cached.timestamps = this.zeros.subarray(0, n);
+        }
       }
       const values = cached.values;
       const timestamps = cached.timestamps!;
       const offsets = cached.valueOffsets;
-      const current = cached.layout === 'current';
       if (LITTLE_ENDIAN) {
         const doubles = this.doubles;
         for (let i = 0; i < n; i++) values[i] = doubles[offsets[i] >> 3];
