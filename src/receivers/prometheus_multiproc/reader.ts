@@ -305,6 +305,8 @@ export class MultiprocReader {
     for (const t of list) {
       if (t.bytes.length !== used) continue; // a short read: the walk will tell what is wrong
       const { valueOffsets, layout } = t.file;
+      // Label variants (tp_rank="0", "1", ...) differ in the first key already: a cheap first test.
+      if (valueOffsets.length && buf.compare(t.bytes, 8, valueOffsets[0], 8, valueOffsets[0]) !== 0) continue;
       const wide = layout === 'current';
       const n = valueOffsets.length;
       if (this.saved.length < 2 * n) this.saved = new Float64Array(4 * n);
