@@ -119,8 +119,8 @@ function flat(s: string): string {
   return s;
 }
 
-function renderNumbers(name: string, points: readonly NumberPoint[], out: string[]): void {
-  for (let i = 0; i < points.length; i++) out.push(numberLine(name, points[i]));
+function renderNumbers(name: string, points: readonly NumberPoint[], out: string[], from: number, to: number): void {
+  for (let i = from; i < to; i++) out.push(numberLine(name, points[i]));
 }
 
 /** Bucket bounds as text, made once per distinct bound. */
@@ -135,8 +135,9 @@ function bound(b: number): string {
   return s;
 }
 
-function renderHistogram(name: string, points: readonly HistogramPoint[], out: string[]): void {
-  for (const p of points) {
+function renderHistogram(name: string, points: readonly HistogramPoint[], out: string[], from: number, to: number): void {
+  for (let j = from; j < to; j++) {
+    const p = points[j];
     let cumulative = 0;
     for (let i = 0; i < p.bucketCounts.length; i++) {
       cumulative += p.bucketCounts[i];
@@ -148,16 +149,23 @@ function renderHistogram(name: string, points: readonly HistogramPoint[], out: s
   }
 }
 
-function renderSummary(name: string, points: readonly SummaryPoint[], out: string[]): void {
-  for (const p of points) {
+function renderSummary(name: string, points: readonly SummaryPoint[], out: string[], from: number, to: number): void {
+  for (let j = from; j < to; j++) {
+    const p = points[j];
     for (const q of p.quantiles) out.push(`${name}${labels(p.attributes, 'quantile', floatToGoString(q.quantile))} ${formatValue(q.value)}`);
     out.push(`${name}_sum${labels(p.attributes)} ${formatValue(p.sum)}`);
     out.push(`${name}_count${labels(p.attributes)} ${formatValue(p.count)}`);
   }
 }
 
-export function render(metrics: readonly Metric[], format: ExpositionFormat): string {
-  const out: string[] = [];
+/** Points rendered between two chances to pause (a few milliseconds of work). */
+const SLICE_POINTS = 2048;
+
+/**
+ * The exposition's lines into `out`, pausing (yield) after every slice of
+ * points so that a caller may let other work run in between.
+ */
+function* renderLines(metrics: readonly Metric[], format: ExpositionFormat, out: string[]): Generator<void, void, void> {
   const seen = new Set<string>();
   for (const metric of metrics) {
     if (!metric.points.length) continue;
@@ -172,10 +180,44 @@ export function render(metrics: readonly Metric[], format: ExpositionFormat): st
       if (metric.description) out.push(`# HELP ${headerName} ${escapeHelp(metric.description)}`);
       out.push(`# TYPE ${headerName} ${type === 'gauge' && format === 'openmetrics' ? 'gauge' : type}`);
     }
-    if (metric.kind === 'histogram') renderHistogram(family, metric.points, out);
-    else if (metric.kind === 'summary') renderSummary(family, metric.points, out);
-    else renderNumbers(sampleName, metric.points, out);
+    const n = metric.points.length;
+    for (let from = 0; from < n; from += SLICE_POINTS) {
+      const to = Math.min(n, from + SLICE_POINTS);
+      if (metric.kind === 'histogram') renderHistogram(family, metric.points, out, from, to);
+      else if (metric.kind === 'summary') renderSummary(family, metric.points, out, from, to);
+      else renderNumbers(sampleName, metric.points, out, from, to);
+      yield;
+    }
   }
   if (format === 'openmetrics') out.push('# EOF');
+}
+
+function joined(out: readonly string[]): string {
   return out.length ? out.join('\n') + '\n' : '';
+}
+
+export function render(metrics: readonly Metric[], format: ExpositionFormat): string {
+  const out: string[] = [];
+  const lines = renderLines(metrics, format, out);
+  while (!lines.next().done);
+  return joined(out);
+}
+
+/**
+ * The same text as `render`, made in slices of at most about `sliceMs`
+ * milliseconds with the event loop free in between (default 10 ms): a large
+ * exposition (tens of thousands of series) does not hold up other work.
+ * `metrics` must not change meanwhile (a store snapshot does not).
+ */
+export async function renderSliced(metrics: readonly Metric[], format: ExpositionFormat, sliceMs = 10): Promise<string> {
+  const out: string[] = [];
+  const lines = renderLines(metrics, format, out);
+  let sliceStart = performance.now();
+  while (!lines.next().done) {
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+  return joined(out);
 }
