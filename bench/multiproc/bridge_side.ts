@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { render } from '../../src/exporters/prometheus/render.js';
+import { renderSliced } from '../../src/exporters/prometheus/render.js';
 import { MetricStore } from '../../src/exporters/prometheus/store.js';
 import { multiprocFactory } from '../../src/receivers/prometheus_multiproc/factory.js';
 import type { MultiprocReceiver } from '../../src/receivers/prometheus_multiproc/receiver.js';
@@ -32,7 +32,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() !== 'go') break;
   const t0 = performance.now();
   receiver.poll();
-  text = render(store.snapshot(Date.now()), 'text');
+  text = await renderSliced(store.snapshot(Date.now()), 'text'); // as the exporter serves a scrape
   const ms = performance.now() - t0;
   process.stdout.write(`${ms.toFixed(3)} ${text.length}\n`);
 }
