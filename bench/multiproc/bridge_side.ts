@@ -4,10 +4,11 @@
  * kept between passes, as in `run`) plus one render of the prometheus
  * exporter's store, i.e. what a scrape of an Engine-mode SGLang costs.
  * For every line "go" on stdin it does one pass and prints the milliseconds
- * it took and the exposition size.
+ * it took and the exposition size; "dump PATH" writes the last exposition to PATH.
  */
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { render } from '../../src/exporters/prometheus/render.js';
+import { renderSliced } from '../../src/exporters/prometheus/render.js';
 import { MetricStore } from '../../src/exporters/prometheus/store.js';
 import { multiprocFactory } from '../../src/receivers/prometheus_multiproc/factory.js';
 import type { MultiprocReceiver } from '../../src/receivers/prometheus_multiproc/receiver.js';
@@ -21,11 +22,17 @@ if (!config) throw new Error(JSON.stringify(issues));
 const settings = { id: 'prometheus_multiproc', logger: silentLogger, telemetry: new SelfTelemetry({ processMetrics: false }), now: Date.now };
 const receiver = multiprocFactory.create(settings, config, { consume: (b) => b.metrics && store.put(b.metrics, Date.now()) }) as MultiprocReceiver;
 
+let text = '';
 for await (const line of createInterface({ input: process.stdin })) {
+  if (line.startsWith('dump ')) {
+    writeFileSync(line.slice(5).trim(), text);
+    process.stdout.write('ok\n');
+    continue;
+  }
   if (line.trim() !== 'go') break;
   const t0 = performance.now();
   receiver.poll();
-  const text = render(store.snapshot(Date.now()), 'text');
+  text = await renderSliced(store.snapshot(Date.now()), 'text'); // as the exporter serves a scrape
   const ms = performance.now() - t0;
   process.stdout.write(`${ms.toFixed(3)} ${text.length}\n`);
 }

@@ -4,7 +4,8 @@
 
   python_side.py oneshot DIR   -> prints the exposition size and seconds for one read + render
   python_side.py serve DIR     -> steady state: for every line "go" on stdin, one
-                                  read + render of DIR; prints the milliseconds it took
+                                  read + render of DIR; prints the milliseconds it took;
+                                  "dump PATH" writes the last exposition to PATH
 """
 import sys
 import time
@@ -21,7 +22,13 @@ def main():
         out = generate_latest(registry)
         sys.stdout.buffer.write(out)
         return
+    out = b''
     for line in sys.stdin:
+        if line.startswith('dump '):
+            with open(line[5:].strip(), 'wb') as f:
+                f.write(out)
+            print('ok', flush=True)
+            continue
         if line.strip() != 'go':
             break
         t = time.perf_counter()

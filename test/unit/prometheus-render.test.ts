@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Metric } from '../../src/model/metrics.js';
 import { familyName } from '../../src/exporters/prometheus/names.js';
-import { negotiate, render } from '../../src/exporters/prometheus/render.js';
+import { negotiate, render, renderSliced } from '../../src/exporters/prometheus/render.js';
 import { MetricStore } from '../../src/exporters/prometheus/store.js';
 
 const t = { startTimeMs: 1000, timeMs: 2000 };
@@ -79,4 +79,21 @@ test('the store keeps the latest point per series and expires series nobody upda
   assert.deepEqual(snap[0].points.map((p) => (p as { value: number }).value), [3]);
   assert.equal(store.seriesCount, 1);
   assert.deepEqual(store.snapshot(5000), []);
+});
+
+test('a sliced render (event loop free between slices) prints exactly what render prints', async () => {
+  const many = (name: string, n: number): Metric => ({ kind: 'gauge', name, description: 'G', unit: '', points: Array.from({ length: n }, (_, i) => ({ ...t, attributes: { i: String(i) }, value: i / 3 })) });
+  const metrics: Metric[] = [
+    many('a', 5000),
+    { kind: 'sum', monotonic: true, name: 'c', description: 'C', unit: '', points: [{ ...t, attributes: {}, value: 1 }] },
+    { kind: 'histogram', name: 'h', description: '', unit: 's', points: Array.from({ length: 3000 }, (_, i) => ({ ...t, attributes: { r: String(i) }, count: 6, sum: 1.5, bounds: [0.1, 1], bucketCounts: [1, 2, 3] })) },
+    { kind: 'summary', name: 'sm', description: 'S', unit: '', points: [{ ...t, attributes: {}, count: 3, sum: 9, quantiles: [{ quantile: 0.5, value: 2 }] }] },
+    many('a', 10),
+  ];
+  for (const format of ['text', 'openmetrics'] as const) {
+    const whole = render(metrics, format);
+    assert.equal(await renderSliced(metrics, format, 0), whole, format);
+    assert.equal(await renderSliced(metrics, format), whole, format);
+  }
+  assert.equal(await renderSliced([], 'text', 0), '');
 });

@@ -9,7 +9,7 @@ import { countPoints } from '../../model/metrics.js';
 import { registryAsMetrics } from '../../telemetry/as-metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { PrometheusExporterConfig } from './config.js';
-import { CONTENT_TYPE, negotiate, render } from './render.js';
+import { CONTENT_TYPE, negotiate, renderSliced } from './render.js';
 import { MetricStore } from './store.js';
 
 /**
@@ -84,7 +84,7 @@ export class PrometheusExporter implements Exporter {
     const metrics = this.store.snapshot(now);
     this.series.value = this.store.seriesCount;
     if (this.config.selfTelemetry) metrics.push(...(await registryAsMetrics(this.settings.telemetry.registry, now, this.startTimeMs)));
-    return render(metrics, format);
+    return renderSliced(metrics, format);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

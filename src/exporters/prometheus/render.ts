@@ -26,7 +26,10 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabelValue(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
@@ -49,14 +52,19 @@ const labelTextCache = new WeakMap<Attributes, string>();
 function labelText(attributes: Attributes): string {
   let s = labelTextCache.get(attributes);
   if (s === undefined) {
-    const names = Object.keys(attributes);
-    if (names.length > 1) names.sort();
-    s = '';
-    for (let i = 0; i < names.length; i++) {
-      if (i) s += ',';
-      s += `${labelName(names[i])}="${escapeLabelValue(attributes[names[i]])}"`;
-    }
+    s = makeLabelText(attributes);
     labelTextCache.set(attributes, s);
+  }
+  return s;
+}
+
+function makeLabelText(attributes: Attributes): string {
+  const names = Object.keys(attributes);
+  if (names.length > 1) names.sort();
+  let s = '';
+  for (let i = 0; i < names.length; i++) {
+    if (i) s += ',';
+    s += labelName(names[i]) + '="' + escapeLabelValue(attributes[names[i]]) + '"';
   }
   return s;
 }
@@ -70,8 +78,49 @@ function labels(attributes: Attributes, extraName?: string, extraValue?: string)
 
 const TYPE_OF: Record<Metric['kind'], string> = { sum: 'counter', gauge: 'gauge', histogram: 'histogram', summary: 'summary' };
 
-function renderNumbers(name: string, points: readonly NumberPoint[], out: string[]): void {
-  for (const p of points) out.push(`${name}${labels(p.attributes)} ${formatValue(p.value)}`);
+/**
+ * The last line rendered for a series (sample name + attributes object), kept
+ * while its attributes object lives: a scrape whose value did not change
+ * since the previous one reuses the line instead of building it again.
+ */
+interface LineCache {
+  readonly name: string;
+  /** `name{labels} ` */
+  readonly prefix: string;
+  value: number;
+  line: string;
+}
+const lineCache = new WeakMap<Attributes, LineCache>();
+
+/** `name{labels} value` for one number point; built again only when name or value changed. */
+function numberLine(name: string, p: NumberPoint): string {
+  let c = lineCache.get(p.attributes);
+  if (c === undefined || c.name !== name) {
+    // the label text is not cached apart: the line cache holds it
+    const text = makeLabelText(p.attributes);
+    c = { name, prefix: flat(text ? name + '{' + text + '} ' : name + ' '), value: p.value, line: '' };
+    c.line = c.prefix + formatValue(p.value);
+    lineCache.set(p.attributes, c);
+  } else if (c.value !== p.value || Number.isNaN(p.value)) {
+    // NaN never equals itself: rebuilt every time, which is correct and rare
+    c.value = p.value;
+    c.line = c.prefix + formatValue(p.value);
+  }
+  return c.line;
+}
+
+/**
+ * The same string, made contiguous in memory: strings built piece by piece
+ * are trees of pieces that every join walks again; a cached prefix is walked
+ * once here instead (reading a character flattens it in place).
+ */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
+function renderNumbers(name: string, points: readonly NumberPoint[], out: string[], from: number, to: number): void {
+  for (let i = from; i < to; i++) out.push(numberLine(name, points[i]));
 }
 
 /** Bucket bounds as text, made once per distinct bound. */
@@ -86,8 +135,9 @@ function bound(b: number): string {
   return s;
 }
 
-function renderHistogram(name: string, points: readonly HistogramPoint[], out: string[]): void {
-  for (const p of points) {
+function renderHistogram(name: string, points: readonly HistogramPoint[], out: string[], from: number, to: number): void {
+  for (let j = from; j < to; j++) {
+    const p = points[j];
     let cumulative = 0;
     for (let i = 0; i < p.bucketCounts.length; i++) {
       cumulative += p.bucketCounts[i];
@@ -99,16 +149,23 @@ function renderHistogram(name: string, points: readonly HistogramPoint[], out: s
   }
 }
 
-function renderSummary(name: string, points: readonly SummaryPoint[], out: string[]): void {
-  for (const p of points) {
+function renderSummary(name: string, points: readonly SummaryPoint[], out: string[], from: number, to: number): void {
+  for (let j = from; j < to; j++) {
+    const p = points[j];
     for (const q of p.quantiles) out.push(`${name}${labels(p.attributes, 'quantile', floatToGoString(q.quantile))} ${formatValue(q.value)}`);
     out.push(`${name}_sum${labels(p.attributes)} ${formatValue(p.sum)}`);
     out.push(`${name}_count${labels(p.attributes)} ${formatValue(p.count)}`);
   }
 }
 
-export function render(metrics: readonly Metric[], format: ExpositionFormat): string {
-  const out: string[] = [];
+/** Points rendered between two chances to pause (a few milliseconds of work). */
+const SLICE_POINTS = 2048;
+
+/**
+ * The exposition's lines into `out`, pausing (yield) after every slice of
+ * points so that a caller may let other work run in between.
+ */
+function* renderLines(metrics: readonly Metric[], format: ExpositionFormat, out: string[]): Generator<void, void, void> {
   const seen = new Set<string>();
   for (const metric of metrics) {
     if (!metric.points.length) continue;
@@ -123,10 +180,44 @@ export function render(metrics: readonly Metric[], format: ExpositionFormat): st
       if (metric.description) out.push(`# HELP ${headerName} ${escapeHelp(metric.description)}`);
       out.push(`# TYPE ${headerName} ${type === 'gauge' && format === 'openmetrics' ? 'gauge' : type}`);
     }
-    if (metric.kind === 'histogram') renderHistogram(family, metric.points, out);
-    else if (metric.kind === 'summary') renderSummary(family, metric.points, out);
-    else renderNumbers(sampleName, metric.points, out);
+    const n = metric.points.length;
+    for (let from = 0; from < n; from += SLICE_POINTS) {
+      const to = Math.min(n, from + SLICE_POINTS);
+      if (metric.kind === 'histogram') renderHistogram(family, metric.points, out, from, to);
+      else if (metric.kind === 'summary') renderSummary(family, metric.points, out, from, to);
+      else renderNumbers(sampleName, metric.points, out, from, to);
+      yield;
+    }
   }
   if (format === 'openmetrics') out.push('# EOF');
+}
+
+function joined(out: readonly string[]): string {
   return out.length ? out.join('\n') + '\n' : '';
+}
+
+export function render(metrics: readonly Metric[], format: ExpositionFormat): string {
+  const out: string[] = [];
+  const lines = renderLines(metrics, format, out);
+  while (!lines.next().done);
+  return joined(out);
+}
+
+/**
+ * The same text as `render`, made in slices of at most about `sliceMs`
+ * milliseconds with the event loop free in between (default 10 ms): a large
+ * exposition (tens of thousands of series) does not hold up other work.
+ * `metrics` must not change meanwhile (a store snapshot does not).
+ */
+export async function renderSliced(metrics: readonly Metric[], format: ExpositionFormat, sliceMs = 10): Promise<string> {
+  const out: string[] = [];
+  const lines = renderLines(metrics, format, out);
+  let sliceStart = performance.now();
+  while (!lines.next().done) {
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+  return joined(out);
 }

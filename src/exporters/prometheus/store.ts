@@ -6,10 +6,27 @@ import { attributesKey, type Metric } from '../../model/metrics.js';
  * latest point is the whole truth. A series nobody updated for
  * `expirationMs` is dropped (no series lives forever).
  */
+export interface StoredSeries {
+  point: Metric['points'][number];
+  /** When it was last stored (ms). */
+  storedAtMs: number;
+  /** Its position in the put that last stored it. */
+  index: number;
+}
+
 export interface StoredFamily {
   metric: Metric;
-  /** attributesKey -> [point, time it was stored (ms)] */
-  series: Map<string, { point: Metric['points'][number]; storedAtMs: number }>;
+  /** attributesKey -> the series' latest point */
+  series: Map<string, StoredSeries>;
+  /**
+   * The entries of the previous put, in its point order. Producers that send
+   * the same series in the same order pass after pass (the multiprocess
+   * receiver) find each series here by position and attributes object
+   * identity, without computing or looking up its key; series inserted or
+   * left out in between cost one lookup each. Emptied whenever an entry
+   * leaves `series`, so every entry here is in `series`.
+   */
+  lastPut: StoredSeries[];
 }
 
 export class MetricStore {
@@ -21,18 +38,34 @@ export class MetricStore {
     for (const metric of metrics) {
       let family = this.families.get(metric.name);
       if (!family || family.metric.kind !== metric.kind) {
-        family = { metric, series: new Map() };
+        family = { metric, series: new Map(), lastPut: [] };
         this.families.set(metric.name, family);
       } else family.metric = metric;
-      const series = family.series;
-      for (const point of metric.points) {
-        const key = attributesKey(point.attributes);
-        const entry = series.get(key);
-        if (entry) {
-          entry.point = point;
-          entry.storedAtMs = nowMs;
-        } else series.set(key, { point, storedAtMs: nowMs });
+      const { series, lastPut } = family;
+      const points = metric.points;
+      const thisPut: StoredSeries[] = new Array(points.length);
+      let next = 0; // the position in lastPut where the series of point i is expected
+      for (let i = 0; i < points.length; i++) {
+        const point = points[i];
+        let entry: StoredSeries | undefined = lastPut[next];
+        if (entry !== undefined && entry.point.attributes === point.attributes) next++;
+        else {
+          const key = attributesKey(point.attributes);
+          entry = series.get(key);
+          if (entry === undefined) {
+            series.set(key, (entry = { point, storedAtMs: nowMs, index: i }));
+            thisPut[i] = entry;
+            continue;
+          }
+          // found elsewhere: carry on from there (series before it were left out this time)
+          if (entry.index >= next && lastPut[entry.index] === entry) next = entry.index + 1;
+        }
+        entry.point = point;
+        entry.storedAtMs = nowMs;
+        entry.index = i;
+        thisPut[i] = entry;
       }
+      family.lastPut = thisPut;
     }
   }
 
@@ -42,8 +75,10 @@ export class MetricStore {
     for (const [name, family] of this.families) {
       const points = [];
       for (const [key, entry] of family.series) {
-        if (nowMs - entry.storedAtMs > this.expirationMs) family.series.delete(key);
-        else points.push(entry.point);
+        if (nowMs - entry.storedAtMs > this.expirationMs) {
+          family.series.delete(key);
+          family.lastPut = [];
+        } else points.push(entry.point);
       }
       if (!points.length) {
         this.families.delete(name);

@@ -19,11 +19,33 @@ export function renderPythonExposition(families: readonly MergedFamily[]): strin
     const name = f.type === 'counter' ? `${f.name}_total` : f.name;
     out.push(`# HELP ${name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
     out.push(`# TYPE ${name} ${f.type}`);
-    for (const s of f.samples) {
-      const labels = [...s.labels].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      const text = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeValue(v)}"`).join(',')}}` : '';
-      out.push(`${s.name}${text} ${floatToGoString(s.value)}`);
-    }
+    for (const s of f.samples) out.push(`${s.name}${labelText(s.labels)} ${floatToGoString(s.value)}`);
   }
   return out.length ? out.join('\n') + '\n' : '';
+}
+
+type Labels = readonly (readonly [string, string])[];
+
+const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** `{a="1",b="2"}`, names sorted (a copy is sorted only when out of order); '' without labels. */
+function labelText(labels: Labels): string {
+  const n = labels.length;
+  if (n === 0) return '';
+  let sorted = labels;
+  for (let i = 1; i < n; i++) {
+    if (labels[i - 1][0] > labels[i][0]) {
+      sorted = [...labels].sort(byName);
+      break;
+    }
+  }
+  let text = '{';
+  for (let i = 0; i < n; i++) {
+    if (i) text += ',';
+    text += sorted[i][0] + '="' + escapeValue(sorted[i][1]) + '"';
+  }
+  text += '}';
+  // Built piece by piece, the text is a tree of pieces that the final join would walk piece by piece; reading a character makes it one flat string.
+  text.charCodeAt(0);
+  return text;
 }

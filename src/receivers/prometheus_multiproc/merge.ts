@@ -88,12 +88,32 @@ interface Slot {
   seq: number;
   /** Output labels made once (with `pid` or `le`), so that they are the same array read after read. */
   outLabels?: Labels;
+  /** The histogram label set this bucket slot belongs to (bucket slots only). */
+  readonly group?: BucketGroup;
+  /** The merged sample this process's gauge value is reduced into (min, max and sum modes; made on first use). */
+  reduced?: Reduced;
+  /** The sample last output for this slot: given again while its value is unchanged. */
+  sample?: MergedSample;
 }
 
 interface BucketGroup {
+  /** Canonical text of the label set without `le`. */
+  readonly key: string;
   readonly labels: Labels;
   readonly buckets: Map<number, Slot>;
   sortedBounds: number[] | undefined;
+  /** Read generation in which a bucket of the group was last touched, and the first such touch's order. */
+  gen: number;
+  seq: number;
+}
+
+/** A gauge label set reduced over processes (min, max, sum modes), one per (family, sample key). */
+interface Reduced {
+  readonly name: string;
+  readonly labels: Labels;
+  value: number;
+  gen: number;
+  sample?: MergedSample;
 }
 
 interface Family {
@@ -103,11 +123,19 @@ interface Family {
   mode?: GaugeMode;
   /** Shared non-bucket slots by sample key, in creation order. */
   readonly slots: Map<string, Slot>;
-  /** Gauge values, one slot per (key, process), in creation order. */
-  readonly processSlots: Slot[];
   readonly groups: Map<string, BucketGroup>;
+  /** Reduced gauge samples by sample key (min, max, sum modes). */
+  readonly reduced: Map<string, Reduced>;
   gen: number;
   seq: number;
+  /**
+   * What the current read touched, in order of first touch (prometheus_client's
+   * insertion order), collected while adding so that output needs no sorting:
+   * shared non-bucket slots, gauge process slots, histogram bucket groups.
+   */
+  readonly touchedShared: Slot[];
+  readonly touchedProcess: Slot[];
+  readonly touchedGroups: BucketGroup[];
 }
 
 /** A label set without `le`, and the bucket bound, cached on the (shared) key object. */
@@ -153,6 +181,8 @@ export class MergeEngine {
   private readonly pidRanks = new Map<string, [string, string][]>();
   private gen = 0;
   private seq = 0;
+  /** Families touched by the current read, in order of first touch. */
+  private touchedFamilies: Family[] = [];
 
   constructor(private readonly options: MergeOptions = {}) {}
 
@@ -160,6 +190,7 @@ export class MergeEngine {
   merge(files: readonly FileEntries[], formatBound: (b: number) => string): MergedFamily[] {
     this.gen++;
     this.seq = 0;
+    this.touchedFamilies = [];
     for (const f of files) this.add(f);
     return this.output(formatBound);
   }
@@ -175,12 +206,24 @@ export class MergeEngine {
       if (fam.gen !== gen) {
         fam.gen = gen;
         fam.seq = ++this.seq;
+        fam.touchedShared.length = 0;
+        fam.touchedProcess.length = 0;
+        fam.touchedGroups.length = 0;
+        this.touchedFamilies.push(fam);
       }
       if (s.gen !== gen) {
         s.gen = gen;
         s.seq = ++this.seq;
         s.value = v;
         s.timestamp = timestamps[i];
+        const group = s.group;
+        if (s.op === 'last') fam.touchedProcess.push(s);
+        else if (group === undefined) fam.touchedShared.push(s);
+        else if (group.gen !== gen) {
+          group.gen = gen;
+          group.seq = s.seq;
+          fam.touchedGroups.push(group);
+        }
         continue;
       }
       if (s.op === 'sum') s.value += v;
@@ -244,20 +287,19 @@ export class MergeEngine {
   private createSlot(file: DbFileName, key: ParsedKey): Slot {
     let fam = this.families.get(key.metricName);
     if (!fam) {
-      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), processSlots: [], groups: new Map(), gen: 0, seq: 0 };
+      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedProcess: [], touchedGroups: [] };
       this.families.set(key.metricName, fam);
     }
     if (file.kind === 'gauge') fam.mode = file.mode;
     const op: Slot['op'] = file.kind === 'gauge' ? 'last' : 'sum';
-    const make = (name: string, labels: Labels, sampleKey: string): Slot => ({ family: fam, name, labels, op, pid: file.pid, sampleKey, value: 0, timestamp: 0, gen: 0, seq: 0 });
     if (fam.type === 'histogram' && file.kind !== 'gauge') {
       const b = bucketOf(key);
       if (b) {
         let group = fam.groups.get(b.group);
-        if (!group) fam.groups.set(b.group, (group = { labels: b.labels, buckets: new Map(), sortedBounds: undefined }));
+        if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, gen: 0, seq: 0 }));
         let slot = group.buckets.get(b.le);
         if (!slot) {
-          slot = make(`${fam.name}_bucket`, b.labels, b.group);
+          slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, op, file.pid, b.group, group);
           group.buckets.set(b.le, slot);
           group.sortedBounds = undefined;
         }
@@ -266,13 +308,11 @@ export class MergeEngine {
     }
     if (op === 'last') {
       // one process's gauge value; the engine's processSlots keeps it unique per (key, pid)
-      const slot = make(key.sampleName, key.labels, key.sampleKey);
-      fam.processSlots.push(slot);
-      return slot;
+      return makeSlot(fam, key.sampleName, key.labels, op, file.pid, key.sampleKey, undefined);
     }
     let slot = fam.slots.get(key.sampleKey);
     if (!slot) {
-      slot = make(key.sampleName, key.labels, key.sampleKey);
+      slot = makeSlot(fam, key.sampleName, key.labels, op, file.pid, key.sampleKey, undefined);
       fam.slots.set(key.sampleKey, slot);
     }
     return slot;
@@ -281,15 +321,12 @@ export class MergeEngine {
   private output(formatBound: (b: number) => string): MergedFamily[] {
     const gen = this.gen;
     const out: MergedFamily[] = [];
-    const families = [...this.families.values()].filter((f) => f.gen === gen).sort((a, b) => a.seq - b.seq);
-    for (const fam of families) {
+    for (const fam of this.touchedFamilies) {
       let samples: MergedSample[];
       if (fam.type === 'gauge' && isMostRecent(fam.mode)) samples = this.mostRecent(fam);
       else if (fam.type === 'gauge') samples = reduceGauges(fam, gen);
-      else {
-        const live = [...fam.slots.values()].filter((s) => s.gen === gen).sort((a, b) => a.seq - b.seq);
-        samples = fam.type === 'histogram' ? histogramSamples(fam, live, gen, formatBound) : live.map((s) => ({ name: s.name, labels: s.labels, value: s.value }));
-      }
+      else if (fam.type === 'histogram') samples = histogramSamples(fam, gen, formatBound);
+      else samples = fam.touchedShared.map((s) => sampleOf(s, s.name, s.labels, s.value));
       out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples });
     }
     return out;
@@ -298,15 +335,14 @@ export class MergeEngine {
   /** mostrecent: per label set the greatest timestamp (ties: first read); per rank when asked. */
   private mostRecent(fam: Family): MergedSample[] {
     const bySample = new Map<string, Slot[]>();
-    for (const s of fam.processSlots) {
-      if (s.gen !== this.gen || !(s.timestamp > 0)) continue; // never set
+    for (const s of fam.touchedProcess) {
+      if (!(s.timestamp > 0)) continue; // never set
       let list = bySample.get(s.sampleKey);
       if (!list) bySample.set(s.sampleKey, (list = []));
-      list.push(s);
+      list.push(s); // in read order: touchedProcess is
     }
     const chosen: { slot: Slot; labels: Labels }[] = [];
     for (const list of bySample.values()) {
-      list.sort((a, b) => a.seq - b.seq);
       const perRank = this.options.perRankMostRecent ? this.byRank(list) : undefined;
       if (!perRank || perRank.size < 2) {
         chosen.push({ slot: latest(list), labels: list[0].labels });
@@ -334,22 +370,73 @@ export class MergeEngine {
   }
 }
 
+/** One `pid` label pair per process, shared by all its `all` gauge samples (label pairs are read-only). */
+const pidLabels = new Map<string, readonly [string, string]>();
+function pidLabel(pid: string): readonly [string, string] {
+  let pair = pidLabels.get(pid);
+  if (pair === undefined) {
+    if (pidLabels.size > 100_000) pidLabels.clear();
+    pidLabels.set(pid, (pair = ['pid', pid]));
+  }
+  return pair;
+}
+
+/** `labels` with `pair` appended, as a new array. */
+function withLabel(labels: Labels, pair: readonly [string, string]): Labels {
+  const out = labels.slice();
+  out.push(pair);
+  return out;
+}
+
+/** A new slot; every slot has the same fields in the same order (one object shape). */
+function makeSlot(family: Family, name: string, labels: Labels, op: Slot['op'], pid: string, sampleKey: string, group: BucketGroup | undefined): Slot {
+  return { family, name, labels, op, pid, sampleKey, value: 0, timestamp: 0, gen: 0, seq: 0, outLabels: undefined, group, reduced: undefined, sample: undefined };
+}
+
+/**
+ * The sample to output for `holder` (a slot or a reduced label set): the one
+ * given last time while name, labels and value are unchanged, else a new one
+ * (samples are read-only once output).
+ */
+function sampleOf(holder: { sample?: MergedSample }, name: string, labels: Labels, value: number): MergedSample {
+  const last = holder.sample;
+  if (last !== undefined && last.value === value && last.labels === labels && last.name === name) return last;
+  return (holder.sample = { name, labels, value });
+}
+
 /** Gauges in the modes all, min, max and sum, from each process's value, in read order. */
 function reduceGauges(fam: Family, gen: number): MergedSample[] {
-  const live = fam.processSlots.filter((s) => s.gen === gen).sort((a, b) => a.seq - b.seq);
+  const live = fam.touchedProcess;
   const mode = fam.mode ?? 'all';
-  if (mode === 'all' || mode === 'liveall') return live.map((s) => ({ name: s.name, labels: (s.outLabels ??= [...s.labels, ['pid', s.pid]]), value: s.value }));
-  const merged = new Map<string, { name: string; labels: Labels; value: number }>();
-  for (const s of live) {
-    const m = merged.get(s.sampleKey);
-    if (!m) merged.set(s.sampleKey, { name: s.name, labels: s.labels, value: s.value });
-    else if (mode === 'min' || mode === 'livemin') {
-      if (s.value < m.value) m.value = s.value; // comparisons as Python's (NaN never replaces)
-    } else if (mode === 'max' || mode === 'livemax') {
-      if (s.value > m.value) m.value = s.value;
-    } else m.value += s.value;
+  if (mode === 'all' || mode === 'liveall') {
+    const out = new Array<MergedSample>(live.length);
+    for (let i = 0; i < live.length; i++) {
+      const s = live[i];
+      out[i] = sampleOf(s, s.name, (s.outLabels ??= withLabel(s.labels, pidLabel(s.pid))), s.value);
+    }
+    return out;
   }
-  return [...merged.values()];
+  const isMin = mode === 'min' || mode === 'livemin';
+  const isMax = mode === 'max' || mode === 'livemax';
+  const merged: Reduced[] = [];
+  for (const s of live) {
+    let r = s.reduced;
+    if (r === undefined) {
+      r = fam.reduced.get(s.sampleKey);
+      if (r === undefined) fam.reduced.set(s.sampleKey, (r = { name: s.name, labels: s.labels, value: 0, gen: 0, sample: undefined }));
+      s.reduced = r;
+    }
+    if (r.gen !== gen) {
+      r.gen = gen;
+      r.value = s.value;
+      merged.push(r);
+    } else if (isMin) {
+      if (s.value < r.value) r.value = s.value; // comparisons as Python's (NaN never replaces)
+    } else if (isMax) {
+      if (s.value > r.value) r.value = s.value;
+    } else r.value += s.value;
+  }
+  return merged.map((r) => sampleOf(r, r.name, r.labels, r.value));
 }
 
 /** The slot with the greatest timestamp; the first in read order on ties. */
@@ -360,14 +447,14 @@ function latest(slots: readonly Slot[]): Slot {
 }
 
 /** Per label set: `_sum`, the cumulative buckets by bound, `_count` (the +Inf total). */
-function histogramSamples(fam: Family, live: readonly Slot[], gen: number, formatBound: (b: number) => string): MergedSample[] {
+function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => string): MergedSample[] {
   const out: MergedSample[] = [];
   const emitted = new Set<string>();
   const emitGroup = (groupKey: string) => {
     if (emitted.has(groupKey)) return;
     emitted.add(groupKey);
     const sum = fam.slots.get(`${fam.name}_sum\u0002${groupKey}`);
-    if (sum && sum.gen === gen) out.push({ name: sum.name, labels: sum.labels, value: sum.value });
+    if (sum && sum.gen === gen) out.push(sampleOf(sum, sum.name, sum.labels, sum.value));
     const group = fam.groups.get(groupKey);
     if (!group) return;
     group.sortedBounds ??= [...group.buckets.keys()].sort((a, b) => a - b);
@@ -378,21 +465,17 @@ function histogramSamples(fam: Family, live: readonly Slot[], gen: number, forma
       if (slot.gen !== gen) continue;
       any = true;
       acc += slot.value;
-      out.push({ name: `${fam.name}_bucket`, labels: (slot.outLabels ??= [...group.labels, ['le', formatBound(bound)]]), value: acc });
+      out.push(sampleOf(slot, slot.name, (slot.outLabels ??= [...group.labels, ['le', formatBound(bound)]]), acc));
     }
     if (any) out.push({ name: `${fam.name}_count`, labels: group.labels, value: acc });
   };
-  const groupsInOrder = [...fam.groups.entries()]
-    .map(([k, g]) => ({ k, seq: Math.min(...[...g.buckets.values()].filter((s) => s.gen === gen).map((s) => s.seq)) }))
-    .filter((g) => Number.isFinite(g.seq));
-  // Groups are emitted where their _sum stood (prometheus_client's order), else after the other samples.
-  let gi = 0;
-  groupsInOrder.sort((a, b) => a.seq - b.seq);
-  for (const s of live) {
-    if (s.name === `${fam.name}_sum`) emitGroup(s.sampleKey.slice(s.sampleKey.indexOf('\u0002') + 1));
-    else out.push({ name: s.name, labels: s.labels, value: s.value });
+  // Groups are emitted where their _sum stood (prometheus_client's order), else after the other samples in order of first touch.
+  const sumName = `${fam.name}_sum`;
+  for (const s of fam.touchedShared) {
+    if (s.name === sumName) emitGroup(s.sampleKey.slice(s.sampleKey.indexOf('\u0002') + 1));
+    else out.push(sampleOf(s, s.name, s.labels, s.value));
   }
-  for (; gi < groupsInOrder.length; gi++) emitGroup(groupsInOrder[gi].k);
+  for (const g of fam.touchedGroups) emitGroup(g.key);
   return out;
 }
 

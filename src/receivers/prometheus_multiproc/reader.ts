@@ -23,7 +23,11 @@ export interface SkippedFile {
 }
 
 export interface DirectoryReading {
-  /** Files read, in sorted name order (prometheus_client's order for deterministic output). */
+  /**
+   * Files read, in sorted name order (prometheus_client's order for
+   * deterministic output). Their `values` and `timestamps` arrays are the
+   * reader's own, reused by its next read: use them before reading again.
+   */
   readonly files: FileEntries[];
   readonly skipped: SkippedFile[];
   readonly entries: number;
@@ -46,10 +50,28 @@ interface CachedFile {
   shared: boolean;
   /** The template keys array this file's keys were copied from (its prefix), once it grew. */
   copiedFrom?: ParsedKey[];
+  /**
+   * The file's values (and timestamps) as last read, refilled in place by
+   * every read: views of `keys.length` entries over storage with room to
+   * grow, so that appends rarely allocate. Legacy files have no timestamps:
+   * theirs is a view of zeros shared by all of them.
+   */
+  values?: Float64Array;
+  timestamps?: Float64Array;
 }
+
+/** Storage for `n` values with room for later appends. */
+function grown(old: Float64Array | undefined, n: number): Float64Array {
+  if (old !== undefined && old.buffer.byteLength >= n * 8) return new Float64Array(old.buffer, 0, n);
+  return new Float64Array(new ArrayBuffer(Math.ceil(n * 1.5 + 16) * 8), 0, n);
+}
+
+/** Values are read through a Float64Array over the read buffer: platform byte order must be the files' (little-endian). */
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 /** A parsed file whose key layout other processes' files repeat byte for byte. */
 interface Template {
+  /** The file's first `used` bytes with every value (and timestamp) field zeroed. */
   readonly bytes: Buffer;
   readonly file: CachedFile;
 }
@@ -76,7 +98,13 @@ export class MultiprocReader {
    * fields takes the template's parsed keys without walking or parsing.
    */
   private templates = new Map<string, Template[]>();
+  /** The read buffer (8-byte aligned: its own ArrayBuffer) and a float64 view of it; values sit at multiples of 8. */
   private buffer = Buffer.alloc(1 << 16);
+  private doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
+  /** Value fields set aside while a file is compared with a template. */
+  private saved = new Float64Array(1024);
+  /** Zeros: the timestamps of legacy-layout files (never written). */
+  private zeros = new Float64Array(1024);
 
   constructor(private readonly layout: Layout | 'auto' = 'auto') {}
 
@@ -187,13 +215,15 @@ export class MultiprocReader {
     try {
       const stat = fstatSync(fd);
       if (stat.size === 0) return { reason: 'empty', detail: '0 bytes (a process killed while creating it); prometheus_client fails every scrape on such a file: remove it' };
-      const header = this.fill(fd, Math.min(8, stat.size));
-      const used = readUsed(header);
+      // A file read before is read in one call up to its known `used` (entries are only appended); others header first.
+      const known = this.files.get(file);
+      const first = this.fill(fd, known !== undefined && known.ino === stat.ino ? Math.min(Math.max(known.used, 8), stat.size) : Math.min(8, stat.size));
+      const used = readUsed(first);
       if (used === undefined) return { reason: 'truncated', detail: `${stat.size} bytes: shorter than the header` };
       if (used > stat.size) return { reason: 'truncated', detail: `used is ${used}, past the end of the file (${stat.size} bytes)` };
       if (used < 8) return { reason: 'corrupt', detail: `used is ${used}, below the 8-byte header` };
-      const buf = this.fill(fd, used);
-      let cached = this.files.get(file);
+      const buf = used <= first.length ? first.subarray(0, used) : this.fill(fd, used, first.length);
+      let cached = known;
       if (cached && (cached.ino !== stat.ino || used < cached.used)) cached = undefined; // replaced or reset
       let parsed = 0;
       const signature = `${name.kind}_${name.mode ?? ''}_${used}`;
@@ -234,13 +264,25 @@ export class MultiprocReader {
       }
       this.files.set(file, cached);
       const n = cached.keys.length;
-      const values = new Float64Array(n);
-      const timestamps = new Float64Array(n);
       const current = cached.layout === 'current';
-      for (let i = 0; i < n; i++) {
-        const at = cached.valueOffsets[i];
-        values[i] = buf.readDoubleLE(at);
-        if (current) timestamps[i] = buf.readDoubleLE(at + 8);
+      if (cached.values === undefined || cached.values.length !== n) {
+        cached.values = grown(cached.values, n);
+        if (current) cached.timestamps = grown(cached.timestamps, n);
+        else {
+          if (this.zeros.length < n) this.zeros = new Float64Array(2 * n);
+          cached.timestamps = this.zeros.subarray(0, n);
+        }
+      }
+      const values = cached.values;
+      const timestamps = cached.timestamps!;
+      const offsets = cached.valueOffsets;
+      if (LITTLE_ENDIAN) {
+        const doubles = this.doubles;
+        for (let i = 0; i < n; i++) values[i] = doubles[offsets[i] >> 3];
+        if (current) for (let i = 0; i < n; i++) timestamps[i] = doubles[(offsets[i] >> 3) + 1];
+      } else {
+        for (let i = 0; i < n; i++) values[i] = buf.readDoubleLE(offsets[i]);
+        if (current) for (let i = 0; i < n; i++) timestamps[i] = buf.readDoubleLE(offsets[i] + 8);
       }
       return { entries: { file: name, keys: cached.keys, copiedFrom: cached.copiedFrom, values, timestamps }, parsed, bytes: used, layout: cached.layout };
     } catch (err) {
@@ -250,18 +292,39 @@ export class MultiprocReader {
     }
   }
 
-  /** A cached file for `buf` from a template it equals outside the value fields, if any. */
+  /**
+   * A cached file for `buf` (the shared read buffer) from a template it
+   * equals outside the value fields, if any: the value fields are zeroed for
+   * one whole-buffer comparison with the template, then put back.
+   */
   private fromTemplate(signature: string, buf: Buffer, ino: number): CachedFile | undefined {
     const list = this.templates.get(signature);
     if (!list) return undefined;
+    const doubles = this.doubles;
+    const used = buf.length;
     for (const t of list) {
+      if (t.bytes.length !== used) continue; // a short read: the walk will tell what is wrong
       const { valueOffsets, layout } = t.file;
-      const valueBytes = layout === 'current' ? 16 : 8;
-      let start = 8;
-      let same = true;
-      for (let i = 0; i < valueOffsets.length && same; i++) {
-        same = buf.compare(t.bytes, start, valueOffsets[i], start, valueOffsets[i]) === 0;
-        start = valueOffsets[i] + valueBytes;
+      // Label variants (tp_rank="0", "1", ...) differ in the first key already: a cheap first test.
+      if (valueOffsets.length && buf.compare(t.bytes, 8, valueOffsets[0], 8, valueOffsets[0]) !== 0) continue;
+      const wide = layout === 'current';
+      const n = valueOffsets.length;
+      if (this.saved.length < 2 * n) this.saved = new Float64Array(4 * n);
+      const saved = this.saved;
+      for (let i = 0; i < n; i++) {
+        const at = valueOffsets[i] >> 3;
+        saved[2 * i] = doubles[at];
+        doubles[at] = 0;
+        if (wide) {
+          saved[2 * i + 1] = doubles[at + 1];
+          doubles[at + 1] = 0;
+        }
+      }
+      const same = buf.compare(t.bytes, 8, used, 8, used) === 0;
+      for (let i = 0; i < n; i++) {
+        const at = valueOffsets[i] >> 3;
+        doubles[at] = saved[2 * i];
+        if (wide) doubles[at + 1] = saved[2 * i + 1];
       }
       if (same) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
     }
@@ -271,13 +334,25 @@ export class MultiprocReader {
   private addTemplate(signature: string, buf: Buffer, file: CachedFile): void {
     let list = this.templates.get(signature);
     if (!list) this.templates.set(signature, (list = []));
-    if (list.length < MAX_TEMPLATES) list.push({ bytes: Buffer.from(buf), file: { ...file, shared: true } });
+    if (list.length >= MAX_TEMPLATES) return;
+    const bytes = Buffer.alloc(buf.length);
+    buf.copy(bytes);
+    const valueBytes = file.layout === 'current' ? 16 : 8;
+    for (const at of file.valueOffsets) bytes.fill(0, at, at + valueBytes);
+    // The file and the template share the keys and offsets arrays from now on: the file copies them before it grows.
+    file.shared = true;
+    list.push({ bytes, file: { ...file, values: undefined, timestamps: undefined } });
   }
 
-  /** Reads the first `length` bytes of the file into the shared buffer. */
-  private fill(fd: number, length: number): Buffer {
-    if (this.buffer.length < length) this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
-    let got = 0;
+  /** Reads the first `length` bytes of the file into the shared buffer; the first `from` bytes are there already. */
+  private fill(fd: number, length: number, from = 0): Buffer {
+    if (this.buffer.length < length) {
+      const old = this.buffer;
+      this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
+      old.copy(this.buffer, 0, 0, from);
+      this.doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
+    }
+    let got = from;
     while (got < length) {
       const n = readSync(fd, this.buffer, got, length - got, got);
       if (n === 0) break;

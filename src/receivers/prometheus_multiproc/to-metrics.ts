@@ -72,11 +72,16 @@ function seriesKey(name: string, attributes: Attributes): string {
 /** Points by sample name (a counter's `_total`, each gauge-like sample name). */
 function bySampleName(f: PromFamily, extra: Attributes, clock: CumulativeClock, point: (s: PromSample, attributes: Attributes) => NumberPoint): Map<string, NumberPoint[]> {
   const out = new Map<string, NumberPoint[]>();
+  let lastName = '';
+  let list: NumberPoint[] | undefined;
   for (const s of f.samples) {
-    if (s.name.endsWith('_created')) continue; // creation times, not values
-    let list = out.get(s.name);
-    if (!list) out.set(s.name, (list = []));
-    list.push(point(s, clock.attributes(s.labels, extra)));
+    if (s.name !== lastName) {
+      // samples of one name usually come in a run: one lookup per run
+      lastName = s.name;
+      list = s.name.endsWith('_created') ? undefined : out.get(s.name); // creation times, not values
+      if (list === undefined && !s.name.endsWith('_created')) out.set(s.name, (list = []));
+    }
+    if (list !== undefined) list.push(point(s, clock.attributes(s.labels, extra)));
   }
   return out;
 }
