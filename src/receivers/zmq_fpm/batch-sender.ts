@@ -4,13 +4,18 @@ import type { ReadGate } from './zmtp.js';
 
 /** Batch buffers kept for reuse at most (more exist only while the main thread lags). */
 const POOL_KEEP = 8;
+/**
+ * How long a batch collects records before it is handed over (ms): one
+ * wake-up of the main thread per interval instead of one per socket read.
+ */
+const HANDOVER_MS = 2;
 
 /**
  * The read thread's side of the hand-over: appends records to a batch and
- * sends it when the main thread is idle (nothing in flight: low latency at
- * low rates), when it is full, or when the main thread returns a batch
- * (while the main thread is busy, batches grow: fewer, larger hand-overs at
- * high rates). Buffers come back and are reused.
+ * sends it when it is full, or HANDOVER_MS after its first record if the
+ * main thread is idle (nothing in flight), or else as soon as the main
+ * thread returns a batch (while the main thread is busy, batches grow:
+ * fewer, larger hand-overs). Buffers come back and are reused.
  *
  * It is also the sockets' read gate: reading stops while `maxQueuedMessages`
  * are handed over and not consumed.
@@ -20,7 +25,7 @@ export class BatchSender implements ReadGate {
   private current: BatchWriter | undefined;
   private inFlight = 0;
   private queuedMessages = 0;
-  private flushScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private readonly held = new Set<net.Socket>();
 
   constructor(
@@ -75,16 +80,20 @@ export class BatchSender implements ReadGate {
   }
 
   private flushSoon(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushIfIdle);
+    this.timer ??= setTimeout(this.flushIfIdle, HANDOVER_MS);
   }
 
-  /** End of a turn of this thread's loop: send now if the main thread has nothing to do. */
+  /** The current batch is due: send it now if the main thread has nothing to do (else on its return). */
   private readonly flushIfIdle = (): void => {
-    this.flushScheduled = false;
+    this.timer = undefined;
     if (this.inFlight === 0 && this.current?.length) this.send();
   };
+
+  /** Stops the hand-over timer (at close, after `flush`). */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 
   private send(): void {
     const w = this.current!;

@@ -37,6 +37,7 @@ port.on('message', (m: ToReadThread) => {
   batcher.stop();
   for (const s of subscribers) void s.close();
   sender.flush();
+  sender.stop();
   const out: FromReadThread = { closed: true };
   port.postMessage(out);
   port.close();
