@@ -16,9 +16,9 @@ import { runPublisher, type PublisherTruth } from '../helpers/publisher.js';
 const DP = 3;
 const BAD_TO_REASON: Record<string, string> = { two_frames: 'frame_count', short_seq: 'seq_frame', wrong_types: 'schema', future_version: 'version' };
 
-function bridgeConfig(endpoint: string, transport: 'zmtp' | 'libzmq' = 'zmtp', readThread = false) {
+function bridgeConfig(endpoint: string, transport: 'zmtp' | 'libzmq' = 'zmtp') {
   return {
-    receivers: { zmq_fpm: { endpoint, dp_size: DP, heartbeat_timeout: '1s', report_interval: '200ms', worker_id: 'fallback', transport, read_thread: readThread } },
+    receivers: { zmq_fpm: { endpoint, dp_size: DP, heartbeat_timeout: '1s', report_interval: '200ms', worker_id: 'fallback', transport } },
     processors: { welford: { window: '300ms', merge_ranks: true } },
     exporters: { prometheus: { port: 0 } },
     pipelines: { 'metrics/fpm': { receivers: ['zmq_fpm'], processors: ['welford'], exporters: ['prometheus'] } },
@@ -58,8 +58,6 @@ interface Case {
   transport: 'tcp' | 'ipc';
   /** The receiver's ZeroMQ implementation. */
   peer: 'zmtp' | 'libzmq';
-  /** zmtp read on a worker thread (read_thread). */
-  readThread?: boolean;
   schema: 'v1' | 'legacy';
   extra: string[];
 }
@@ -71,8 +69,6 @@ const CASES: Case[] = [
   { name: 'legacy over tcp, clean', transport: 'tcp', peer: 'zmtp', schema: 'legacy', extra: [] },
   { name: 'v1 over tcp through libzmq, with loss, a restart and malformed messages', transport: 'tcp', peer: 'libzmq', schema: 'v1', extra: ['--drop-every', '100', '--restart-at', '1000', '--bad-every', '250'] },
   { name: 'legacy over ipc through libzmq, clean', transport: 'ipc', peer: 'libzmq', schema: 'legacy', extra: [] },
-  { name: 'v1 over tcp on the read thread, with loss, a restart and malformed messages', transport: 'tcp', peer: 'zmtp', readThread: true, schema: 'v1', extra: ['--drop-every', '100', '--restart-at', '1000', '--bad-every', '250'] },
-  { name: 'legacy over ipc on the read thread, with loss, a restart and malformed messages', transport: 'ipc', peer: 'zmtp', readThread: true, schema: 'legacy', extra: ['--drop-every', '70', '--restart-at', '900', '--bad-every', '130'] },
 ];
 
 for (const c of CASES) {
@@ -85,7 +81,7 @@ for (const c of CASES) {
 
     before(async () => {
       const endpoint = c.transport === 'tcp' ? `tcp://127.0.0.1:${await freePorts(DP)}` : `ipc://${path.join(mkdtempSync(path.join(tmpdir(), 'fpm-')), 'fpm')}`;
-      bridge = await startBridge(bridgeConfig(endpoint, c.peer, c.readThread));
+      bridge = await startBridge(bridgeConfig(endpoint, c.peer));
       const publisher = runPublisher(['--endpoint', endpoint, '--dp-size', String(DP), '--schema', c.schema, '--count', '2000', '--rate', '4000', '--linger', '2.5', '--worker-id', `w-${c.schema}`, ...c.extra]);
       await sleep(2000); // the publisher is lingering with heartbeats now
       whilePublishing = parseExposition(await bridge.scrape());
@@ -116,11 +112,10 @@ for (const c of CASES) {
   });
 }
 
-for (const readThread of [false, true])
-test(`a publisher process that stops and starts again is followed without restarting the bridge${readThread ? ' (read thread)' : ''}`, async () => {
+test('a publisher process that stops and starts again is followed without restarting the bridge', async () => {
   const base = await freePorts(2);
   const endpoint = `tcp://127.0.0.1:${base}`;
-  const bridge = await startBridge({ ...bridgeConfig(endpoint), receivers: { zmq_fpm: { endpoint, dp_size: 2, report_interval: '200ms', read_thread: readThread } } });
+  const bridge = await startBridge({ ...bridgeConfig(endpoint), receivers: { zmq_fpm: { endpoint, dp_size: 2, report_interval: '200ms' } } });
   try {
     const args = ['--endpoint', endpoint, '--dp-size', '2', '--count', '600', '--rate', '3000', '--worker-id', 'restarting'];
     const first = await runPublisher(args);

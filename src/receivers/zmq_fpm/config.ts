@@ -13,8 +13,6 @@ export interface ZmqFpmConfig {
   readonly pollIntervalMs: number;
   readonly transport: 'zmtp' | 'libzmq';
   readonly keepPayload: boolean;
-  /** zmtp transport: read the sockets on a worker thread (default false). */
-  readonly readThread: boolean;
 }
 
 export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
@@ -24,11 +22,10 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
     endpoints: { doc: 'Explicit endpoints, one per rank in rank order (instead of endpoint + dp_size).', format: 'string-list', default: [] },
     heartbeat_timeout: { doc: 'A rank with neither data nor heartbeat for this long is down (sglang_fpm_up 0).', format: 'duration', default: '3s', unit: 'ms' },
     max_message_bytes: { doc: 'Largest message accepted (libzmq ZMQ_MAXMSGSIZE); a larger one makes libzmq drop and re-open the connection, counted as a disconnect.', format: 'positive-int', default: 1048576, unit: 'bytes' },
-    receive_hwm: { doc: 'Messages that may wait, read but not yet processed, per endpoint (libzmq: ZMQ_RCVHWM; read thread: this times the number of endpoints, over all of them); beyond that reading stops and the publisher drops, which shows up as sequence gaps.', format: 'positive-int', default: 20000, unit: 'messages' },
+    receive_hwm: { doc: 'Messages libzmq may queue per endpoint before it drops (ZMQ_RCVHWM); drops show up as sequence gaps.', format: 'positive-int', default: 20000, unit: 'messages' },
     worker_id: { doc: 'worker_id to use when a stream sends "" (SGLang without forward_pass_metrics_worker_id).', format: String, default: '' },
     transport: { doc: 'zmtp: the built-in ZeroMQ peer (ZMTP 3, NULL security; much cheaper per message); libzmq: the zeromq binding, for what the built-in peer does not speak.', format: ['zmtp', 'libzmq'], default: 'zmtp' },
     poll_interval: { doc: 'When a stream is not busy, how long reading pauses so that each read takes many messages at once (latency added at most; one wake-up per interval instead of one per message). A busy stream is read without pause.', format: 'duration', default: '100ms', unit: 'ms' },
-    read_thread: { doc: 'zmtp transport: read and frame the sockets on a worker thread, which keeps reading (up to receive_hwm messages per endpoint) while the main thread is busy (GC, window output, a scrape). Costs about 12 MiB more RSS and, on a shared core, more CPU per message; off by default.', format: 'boolean', default: false },
     keep_payload: { doc: 'Keep each message\'s msgpack bytes on its record, for exporters that forward FPM unchanged (a copy per message).', format: 'boolean', default: false },
     report_interval: { doc: 'How often stream health (heartbeats, loss, restarts, refusals, up) goes downstream.', format: 'duration', default: '1s', unit: 'ms' },
   },
@@ -65,7 +62,6 @@ export const zmqFpmSchema = defineSchema<ZmqFpmConfig>(
       pollIntervalMs: v.poll_interval as number,
       transport: v.transport as 'zmtp' | 'libzmq',
       keepPayload: v.keep_payload as boolean,
-      readThread: v.read_thread as boolean,
     };
   },
 );

@@ -6,13 +6,11 @@ import { healthMetrics } from './health.js';
 import type { LibzmqSubscriber } from './libzmq-subscriber.js';
 import type { RefusalReason } from './schema.js';
 import { FpmStream } from './stream.js';
-import { ThreadedZmtpReader } from './threaded-reader.js';
+import { warmUpDecoder } from './warm-up.js';
 import { ReadBatcher, ZmtpSubscriber } from './zmtp.js';
 
 /** Records handed downstream at once at most. */
 const MAX_BATCH = 4096;
-/** Bytes of one batch from the read thread (about 700 FPM messages: ~1.5 ms of work per turn). */
-const READ_BATCH_BYTES = 256 * 1024;
 
 /**
  * Subscribes to every rank's FPM endpoint (one connection each, so a
@@ -26,7 +24,7 @@ const READ_BATCH_BYTES = 256 * 1024;
  * message) or libzmq through the `zeromq` binding.
  */
 export class ZmqFpmReceiver implements Receiver {
-  private readonly connections: (ZmtpSubscriber | LibzmqSubscriber | ThreadedZmtpReader)[] = [];
+  private readonly connections: (ZmtpSubscriber | LibzmqSubscriber)[] = [];
   private readonly streams: FpmStream[] = [];
   private flushScheduled = false;
   private readonly batcher: ReadBatcher;
@@ -55,20 +53,18 @@ export class ZmqFpmReceiver implements Receiver {
     const { logger, now } = this.settings;
     // The native binding is loaded only when asked for (it costs memory the built-in peer does not).
     const libzmq = this.config.transport === 'libzmq' ? (await import('./libzmq-subscriber.js')).LibzmqSubscriber : undefined;
-    const threaded = !libzmq && this.config.readThread;
+    warmUpDecoder(); // before connecting: the first messages meet optimised code
     this.config.endpoints.forEach((endpoint, rank) => {
       const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now(), this.config.keepPayload);
-      this.streams.push(stream);
-      if (threaded) return;
       const handlers = { message: (frames: Uint8Array[]) => this.onMessage(stream, frames), disconnected: () => stream.disconnected() };
       const connection =
         libzmq
           ? new libzmq(endpoint, this.config, handlers, logger)
           : new ZmtpSubscriber(endpoint, { maxMessageBytes: this.config.maxMessageBytes, batcher: this.batcher }, handlers);
       connection.start();
+      this.streams.push(stream);
       this.connections.push(connection);
     });
-    if (threaded) this.startReadThread();
     this.reportTimer = setInterval(() => this.report(), this.config.reportIntervalMs);
     this.reportTimer.unref();
     this.report(); // ranks with a configured worker_id show up (as 0) at once
@@ -83,30 +79,6 @@ export class ZmqFpmReceiver implements Receiver {
     await Promise.all(this.connections.map((c) => c.close()));
     this.flush();
     if (this.running) this.report();
-  }
-
-  /** All endpoints on the read thread; records go downstream after each batch. */
-  private startReadThread(): void {
-    const { endpoints, maxMessageBytes, pollIntervalMs, receiveHighWaterMark } = this.config;
-    const settings = { endpoints, maxMessageBytes, pollIntervalMs, maxQueuedMessages: receiveHighWaterMark * endpoints.length, batchBytes: READ_BATCH_BYTES };
-    const reader = new ThreadedZmtpReader(
-      settings,
-      {
-        message: (rank, frames) => {
-          const record = this.streams[rank].handle(frames, this.turnTimeMs || (this.turnTimeMs = Date.now()));
-          if (record) this.pending.push(record);
-        },
-        connected: () => {},
-        disconnected: (rank) => this.streams[rank].disconnected(),
-        batchDone: () => {
-          this.turnTimeMs = 0;
-          this.flush();
-        },
-      },
-      this.settings.logger,
-    );
-    reader.start();
-    this.connections.push(reader);
   }
 
   private onMessage(stream: FpmStream, frames: Uint8Array[]): void {

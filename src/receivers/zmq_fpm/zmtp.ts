@@ -35,22 +35,8 @@ export interface ZmtpOptions {
    * a batcher every read is taken at once.
    */
   readonly batcher?: ReadBatcher;
-  /**
-   * Consulted after each read: while it is closed, the socket stops reading
-   * (the kernel's buffer and then the publisher's SNDHWM hold the rest, as
-   * with libzmq's RCVHWM) until the gate resumes it.
-   */
-  readonly gate?: ReadGate;
   /** Delay before each connection attempt after the first (ms); libzmq's default is 100. */
   readonly reconnectMs?: number;
-}
-
-/** Back-pressure from whoever takes the messages. */
-export interface ReadGate {
-  /** False while no more should be read. */
-  open(): boolean;
-  /** A socket that stopped reading because the gate was closed: resume it when the gate opens. */
-  hold(socket: net.Socket): void;
 }
 
 const GREETING_SIZE = 64;
@@ -193,11 +179,6 @@ export class ZmtpSubscriber {
         callback: (n: number, buf: Uint8Array): boolean => {
           if (this.socket !== socket) return false;
           this.receive(Buffer.from(buf.buffer, buf.byteOffset, n));
-          const gate = this.options.gate;
-          if (gate && this.socket === socket && !gate.open()) {
-            gate.hold(socket);
-            return false;
-          }
           if (!batcher || this.socket !== socket || this.phase !== 'traffic') return true;
           windowBytes += n;
           const now = Date.now();
