@@ -36,6 +36,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const BRIDGE_MAIN = path.resolve(ROOT, process.argv.includes('--bridge') ? process.argv[process.argv.indexOf('--bridge') + 1] : 'dist/main.js');
 const PUBLISHER_TS = path.join(ROOT, 'bench/fpm/publisher.ts');
 const PY_SUBSCRIBER = path.join(ROOT, 'bench/fpm/py_subscriber.py');
+const NULL_SUBSCRIBER = path.join(ROOT, 'bench/fpm/null_subscriber.ts');
 const PUBLISHER_PY = process.env.FPM_PUBLISHER ?? path.resolve(ROOT, '../shared/tools/fpm-publisher.py');
 const SYSTEM_PYTHON = '/usr/bin/python3';
 const RECEIVE_HWM = 20000;
@@ -58,6 +59,7 @@ const { values: cli } = parseArgs({
     'bridge-node-options': { type: 'string', default: '' },
     'receiver-options': { type: 'string', default: '{}' },
     quick: { type: 'boolean', default: false },
+    'null-ramp': { type: 'string', default: 'on' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -80,7 +82,9 @@ if (cli.help) {
   --bridge PATH           the bridge's main.js (default dist/main.js; to compare builds)
   --bridge-node-options S extra node flags for the bridge, e.g. "--max-semi-space-size=2"
   --receiver-options JSON merged into the zmq_fpm options, e.g. '{"poll_interval":"5ms"}'
-  --quick                 shorter steps (smoke test; numbers less stable)`);
+  --quick                 shorter steps (smoke test; numbers less stable)
+  --null-ramp on|off      step 2 also on bench/fpm/null_subscriber.ts (counting only): the rate the
+                          publisher delivers without loss on this machine (default on)`);
   process.exit(0);
 }
 
@@ -99,6 +103,7 @@ const opts = {
   pin: cli.pin !== 'off' && os.availableParallelism() >= 2 && existsSync('/usr/bin/taskset'),
   bridgeNodeOptions: cli['bridge-node-options']!.split(' ').filter(Boolean),
   receiverOptions: JSON.parse(cli['receiver-options']!) as Record<string, unknown>,
+  nullRamp: cli['null-ramp'] === 'on',
 };
 
 /** [command, args], run under `taskset -c cpu` when pinning is on and a CPU is given. */
@@ -131,8 +136,11 @@ interface Counts {
   eventLoopLagMaxS?: number;
 }
 
+/** null: bench/fpm/null_subscriber.ts, counting only (what the publisher can deliver). */
+type SubscriberKind = 'bridge' | 'python' | 'null';
+
 interface Subscriber {
-  kind: 'bridge' | 'python';
+  kind: SubscriberKind;
   child: Child;
   counts(): Promise<Counts>;
   /** The bridge's /metrics text. */
@@ -205,11 +213,14 @@ async function startBridge(base: string, dp: number, tag: string, profileDir?: s
   };
 }
 
-async function startPython(base: string, dp: number, cpu?: number): Promise<Subscriber> {
-  const child = new Child('python subscriber', ...pinned(cpu, SYSTEM_PYTHON, [PY_SUBSCRIBER, '--hwm', String(RECEIVE_HWM), ...expandEndpoints(base, dp)]));
+async function startPython(base: string, dp: number, cpu?: number, kind: 'python' | 'null' = 'python'): Promise<Subscriber> {
+  const child =
+    kind === 'python'
+      ? new Child('python subscriber', ...pinned(cpu, SYSTEM_PYTHON, [PY_SUBSCRIBER, '--hwm', String(RECEIVE_HWM), ...expandEndpoints(base, dp)]))
+      : new Child('null subscriber', ...pinned(cpu, process.execPath, ['--import', 'tsx', NULL_SUBSCRIBER, ...expandEndpoints(base, dp)]), { cwd: ROOT });
   await child.waitLine((l) => l === 'ready', 10000);
   return {
-    kind: 'python',
+    kind,
     child,
     counts: async () => {
       let received = 0;
@@ -231,7 +242,7 @@ async function startPython(base: string, dp: number, cpu?: number): Promise<Subs
 
 // ---------------------------------------------------------------- one load
 interface SubResult {
-  kind: 'bridge' | 'python';
+  kind: SubscriberKind;
   sent: number;
   received: number;
   lostCounter: number;
@@ -362,9 +373,9 @@ async function runLoad(base: string, dp: number, rate: number, durationS: number
  * warm-up load (`--warmup` s at the same rate, its own publisher process; shown,
  * not measured), then the measured load.
  */
-async function runAlone(kind: 'bridge' | 'python', rate: number, durationS: number, tag: string, profileDir?: string): Promise<LoadResult> {
+async function runAlone(kind: SubscriberKind, rate: number, durationS: number, tag: string, profileDir?: string): Promise<LoadResult> {
   const base = await freshBase(opts.dp);
-  const sub = kind === 'bridge' ? await startBridge(base, opts.dp, tag, profileDir, SUBSCRIBER_CPU) : await startPython(base, opts.dp, SUBSCRIBER_CPU);
+  const sub = kind === 'bridge' ? await startBridge(base, opts.dp, tag, profileDir, SUBSCRIBER_CPU) : await startPython(base, opts.dp, SUBSCRIBER_CPU, kind);
   try {
     let warmup: LoadResult | undefined;
     if (opts.warmup > 0) {
@@ -409,7 +420,7 @@ async function stepCpuPerMessage() {
 }
 
 // ---------------------------------------------------------------- step 2
-async function stepMaxRate(kind: 'bridge' | 'python') {
+async function stepMaxRate(kind: SubscriberKind) {
   const steps: LoadResult[] = [];
   let best: LoadResult | undefined;
   let fail: LoadResult | undefined;
@@ -654,6 +665,7 @@ async function main(): Promise<void> {
   const profileLow = opts.profile ? await stepProfileLow() : undefined;
   const rampBridge = opts.only.has(2) ? await stepMaxRate('bridge') : undefined;
   const rampPython = opts.only.has(2) ? await stepMaxRate('python') : undefined;
+  const rampNull = opts.only.has(2) && opts.nullRamp ? await stepMaxRate('null') : undefined;
   const low = opts.only.has(3) ? await stepLowRate() : undefined;
 
   const n = (v: number, d = 2) => v.toFixed(d);
@@ -698,6 +710,7 @@ async function main(): Promise<void> {
     const rampLine = (r: typeof rampBridge) =>
       r.steps.map((s) => `${fmtRate(s.targetRate)}->${k(s.achievedRate)}/s ${s.subs[0].lossless ? 'ok' : `LOSS(${k(s.subs[0].received)}/${k(s.sent)})`} ${n(s.subs[0].cpuUsPerMsg)}us/msg`).join('; ');
     details.push(`step 2 bridge ramp: ${rampLine(rampBridge)}`, `step 2 python ramp: ${rampLine(rampPython)}`);
+    if (rampNull) details.push(`step 2 null subscriber (counting only: what the publisher delivers without loss) max lossless ${k(rampNull.maxLossless)}/s; ramp: ${rampLine(rampNull)}`);
   }
   if (low) {
     const pyLow = low.subs.find((s) => s.kind === 'python')!;
@@ -735,7 +748,7 @@ async function main(): Promise<void> {
   if (profileLow) console.log(`\nbridge at 3,200 msg/s: ${formatProfile(profileLow)}`);
   const out = path.join(ROOT, 'bench/results', `fpm-${stamp}.json`);
   const options = { ...opts, only: [...opts.only] };
-  writeFileSync(out, JSON.stringify({ date: now.toISOString(), durationS: totalS, command: 'npm run bench:fpm', argv: process.argv.slice(2), options, machine: m, table: rows, details, step1: cpu, step2: rampBridge && { bridge: rampBridge, python: rampPython, ...step2Summary }, step3: low, profile: { high: profile, low: profileLow } }, null, 1));
+  writeFileSync(out, JSON.stringify({ date: now.toISOString(), durationS: totalS, command: 'npm run bench:fpm', argv: process.argv.slice(2), options, machine: m, table: rows, details, step1: cpu, step2: rampBridge && { bridge: rampBridge, python: rampPython, null: rampNull, ...step2Summary }, step3: low, profile: { high: profile, low: profileLow } }, null, 1));
   console.log(`\nresults: ${path.relative(ROOT, out)}`);
 }
 

@@ -6,6 +6,7 @@ import { healthMetrics } from './health.js';
 import type { LibzmqSubscriber } from './libzmq-subscriber.js';
 import type { RefusalReason } from './schema.js';
 import { FpmStream } from './stream.js';
+import { warmUpDecoder } from './warm-up.js';
 import { ReadBatcher, ZmtpSubscriber } from './zmtp.js';
 
 /** Records handed downstream at once at most. */
@@ -52,6 +53,7 @@ export class ZmqFpmReceiver implements Receiver {
     const { logger, now } = this.settings;
     // The native binding is loaded only when asked for (it costs memory the built-in peer does not).
     const libzmq = this.config.transport === 'libzmq' ? (await import('./libzmq-subscriber.js')).LibzmqSubscriber : undefined;
+    warmUpDecoder(); // before connecting: the first messages meet optimised code
     this.config.endpoints.forEach((endpoint, rank) => {
       const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now(), this.config.keepPayload || (this.settings.keepFpmPayload ?? false));
       const handlers = { message: (frames: Uint8Array[]) => this.onMessage(stream, frames), disconnected: () => stream.disconnected() };
