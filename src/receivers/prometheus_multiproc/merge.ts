@@ -237,7 +237,7 @@ export class MergeEngine {
 
   /** The slots of a file's entries, resolving only entries not seen before. */
   private slotsOf(f: FileEntries): Slot[] {
-    if (this.options.perRankMostRecent && !this.pidRanks.has(f.file.pid)) this.learnRanks(f);
+    if (!this.pidRanks.has(f.file.pid)) this.learnRanks(f);
     let byOwner = this.resolved.get(f.keys);
     if (!byOwner) this.resolved.set(f.keys, (byOwner = new Map()));
     const owner = f.file.kind === 'gauge' ? f.file.pid : '';
@@ -250,6 +250,11 @@ export class MergeEngine {
     }
     for (let i = slots.length; i < f.keys.length; i++) slots.push(this.resolve(f.file, f.keys[i]));
     return slots;
+  }
+
+  /** The rank labels (dp_rank, tp_rank, pp_rank) each process carries on its series, by pid. */
+  get processRanks(): ReadonlyMap<string, readonly (readonly [string, string])[]> {
+    return this.pidRanks;
   }
 
   /** Records the rank labels a process carries on its series, from one of its files. */

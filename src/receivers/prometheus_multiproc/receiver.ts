@@ -9,6 +9,7 @@ import { resolveDirectories } from './directories.js';
 import { MergeEngine } from './merge.js';
 import { floatToGoString } from '../../encoding/python-float.js';
 import { MultiprocReader, SKIP_REASONS, type SkipReason } from './reader.js';
+import { processRanksMetric } from './process-ranks.js';
 import { CumulativeClock, familiesToMetrics } from './to-metrics.js';
 
 /**
@@ -93,9 +94,12 @@ export class MultiprocReceiver implements Receiver {
             this.settings.logger.warn('skipped a multiprocess file; everything else is served', { file: s.file, reason: s.reason, detail: s.detail });
           }
         }
-        const families = this.engine(d, perRank).merge(reading.files, floatToGoString);
+        const engine = this.engine(d, perRank);
+        const families = engine.merge(reading.files, floatToGoString);
         const attributes = resolved.length > 1 ? { ...dir.attributes, multiproc_dir: path.basename(d) } : dir.attributes;
         metrics.push(...familiesToMetrics(families, attributes, now, this.clock(d), this.lostCumulativeFile(d, reading.files.map((f) => f.file))));
+        const ranks = processRanksMetric(engine.processRanks, attributes, now);
+        if (ranks) metrics.push(ranks);
         found.push(...diagnoseReading(d, reading, families, dir.sglang));
         files += reading.files.length;
         entries += reading.entries;

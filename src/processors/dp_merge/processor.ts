@@ -1,0 +1,63 @@
+import type { Consumer, CreateSettings, Processor } from '../../component/contracts.js';
+import type { Batch } from '../../model/batch.js';
+import { countPoints } from '../../model/metrics.js';
+import type { Cell } from '../../telemetry/self-telemetry.js';
+import type { DpMergeConfig } from './config.js';
+import { GaugeRules } from './gauge-rules.js';
+import { mergeRanks } from './merge.js';
+
+/**
+ * One series per worker beside (or instead of) the per-rank ones: see
+ * merge.ts for the rules. Merges the ranks present in one batch: each
+ * receiver (and welford) sends all ranks of a worker together. FPM records
+ * pass unchanged. Refusals (histograms whose bounds differ) are counted in
+ * bridge_processor_refused_items_total{reason="bucket_mismatch"} and logged
+ * once per metric; gauges without a rule are logged once.
+ */
+export class DpMergeProcessor implements Processor {
+  private readonly rules: GaugeRules;
+  private readonly incoming: Cell;
+  private readonly outgoing: Cell;
+  private readonly mismatch: Cell;
+  private readonly logged = new Set<string>();
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly config: DpMergeConfig,
+    private readonly next: Consumer,
+  ) {
+    this.rules = new GaugeRules(config.gaugeRules);
+    const labels = { processor: settings.id };
+    this.incoming = settings.telemetry.counter('bridge_processor_incoming_items_total', 'Items a processor received (FPM records, metric points).', labels);
+    this.outgoing = settings.telemetry.counter('bridge_processor_outgoing_items_total', 'Items a processor sent on.', labels);
+    this.mismatch = settings.telemetry.counter('bridge_processor_refused_items_total', 'Points a processor could not process, by reason (dp_merge: bucket_mismatch, histograms of one worker with different bucket bounds).', { ...labels, reason: 'bucket_mismatch' });
+  }
+
+  async start(): Promise<void> {}
+
+  async shutdown(): Promise<void> {}
+
+  consume(batch: Batch): void {
+    const records = batch.fpm?.length ?? 0;
+    if (!batch.metrics?.length) {
+      this.incoming.value += records;
+      this.outgoing.value += records;
+      return this.next.consume(batch);
+    }
+    this.incoming.value += records + countPoints(batch.metrics);
+    const { metrics, refused, unruled } = mergeRanks(batch.metrics, this.config, this.rules);
+    for (const r of refused) {
+      this.mismatch.value += r.points;
+      this.once(`refused:${r.metric}`, 'histograms of one worker have different bucket bounds: not merged (per-rank series kept if keep_per_rank)', { metric: r.metric });
+    }
+    for (const name of unruled) this.once(`unruled:${name}`, 'no merge rule for this gauge: no merged series; add it to gauge_rules ("sum", "mean", "max", "min" or "weighted_mean:<metric>")', { metric: name });
+    this.outgoing.value += records + countPoints(metrics);
+    this.next.consume({ ...batch, metrics });
+  }
+
+  private once(key: string, message: string, fields: Record<string, unknown>): void {
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    this.settings.logger.warn(message, { processor: this.settings.id, ...fields });
+  }
+}

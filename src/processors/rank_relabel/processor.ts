@@ -1,0 +1,95 @@
+import type { Consumer, CreateSettings, Processor } from '../../component/contracts.js';
+import type { Batch } from '../../model/batch.js';
+import { countPoints, type Attributes, type Metric } from '../../model/metrics.js';
+import type { Cell } from '../../telemetry/self-telemetry.js';
+import { PROCESS_RANKS_METRIC } from '../../receivers/prometheus_multiproc/process-ranks.js';
+import type { RankRelabelConfig } from './config.js';
+import { RANK_LABELS, relabel, type Learned } from './rules.js';
+
+/**
+ * Gives every series the identity labels consumers join on (worker_id,
+ * dp_rank, tp_rank, pp_rank, model_name, role, dynamo_*), the same for the
+ * FPM view and the Prometheus view of one rank (rules.ts). What it learns
+ * from the data (pid -> ranks, the pipeline's worker_id and model_name)
+ * applies from the batch it is seen in on. FPM records pass unchanged.
+ *
+ * Relabelled attributes are cached per input attributes object, so that
+ * receivers that reuse their label objects pass after pass get the same
+ * output objects too (downstream caches keyed on them keep working).
+ */
+export class RankRelabelProcessor implements Processor {
+  private readonly pidRanks = new Map<string, Attributes>();
+  private readonly workerIds = new Set<string>();
+  private readonly modelNames = new Set<string>();
+  private learned: Learned = { pidRanks: this.pidRanks, workerId: undefined, modelName: undefined };
+  private cache = new WeakMap<Attributes, Attributes>();
+  private readonly incoming: Cell;
+  private readonly outgoing: Cell;
+
+  constructor(
+    settings: CreateSettings,
+    private readonly config: RankRelabelConfig,
+    private readonly next: Consumer,
+  ) {
+    const labels = { processor: settings.id };
+    this.incoming = settings.telemetry.counter('bridge_processor_incoming_items_total', 'Items a processor received (FPM records, metric points).', labels);
+    this.outgoing = settings.telemetry.counter('bridge_processor_outgoing_items_total', 'Items a processor sent on.', labels);
+  }
+
+  async start(): Promise<void> {}
+
+  async shutdown(): Promise<void> {}
+
+  consume(batch: Batch): void {
+    const items = (batch.fpm?.length ?? 0) + (batch.metrics ? countPoints(batch.metrics) : 0);
+    this.incoming.value += items;
+    if (!batch.metrics?.length) {
+      this.outgoing.value += items;
+      return this.next.consume(batch);
+    }
+    this.learn(batch.metrics);
+    const metrics = batch.metrics.map((m) => ({ ...m, points: m.points.map((p) => ({ ...p, attributes: this.identity(p.attributes) })) }) as Metric);
+    this.outgoing.value += items;
+    this.next.consume({ ...batch, metrics });
+  }
+
+  private identity(attributes: Attributes): Attributes {
+    let out = this.cache.get(attributes);
+    if (!out) this.cache.set(attributes, (out = relabel(attributes, this.config, this.learned)));
+    return out;
+  }
+
+  /** Updates what the data tells; a change starts a fresh cache. */
+  private learn(metrics: readonly Metric[]): void {
+    let changed = false;
+    for (const m of metrics) {
+      if (m.name === PROCESS_RANKS_METRIC) {
+        for (const p of m.points) {
+          const pid = p.attributes.pid;
+          if (pid === undefined || this.pidRanks.has(pid)) continue;
+          const ranks: Record<string, string> = {};
+          for (const k of RANK_LABELS) if (p.attributes[k] !== undefined) ranks[k] = p.attributes[k]!;
+          this.pidRanks.set(pid, ranks);
+          changed = true;
+        }
+        continue;
+      }
+      const fpm = m.name.startsWith('sglang.fpm.');
+      for (const p of m.points) {
+        const value = fpm ? p.attributes.worker_id : p.attributes.model_name;
+        const seen = fpm ? this.workerIds : this.modelNames;
+        if (value !== undefined && !seen.has(value)) {
+          seen.add(value);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) return;
+    this.learned = {
+      pidRanks: this.pidRanks,
+      workerId: this.workerIds.size === 1 ? [...this.workerIds][0] : undefined,
+      modelName: this.modelNames.size === 1 ? [...this.modelNames][0] : undefined,
+    };
+    this.cache = new WeakMap();
+  }
+}
