@@ -57,13 +57,15 @@ test('histograms: buckets summed; different bounds refused and counted, per-rank
   assert.equal(bad.metrics[0]!.points.length, 2);
 });
 
-test('series without rank labels and series already merged pass unchanged; by tp_rank too', () => {
+test('series without rank labels and series already merged pass unchanged; tp replicas counted once; by tp_rank sums them', () => {
   const m: Metric = gauge('sglang:num_running_reqs', [1, 2]);
   const tokenizer: Metric = { kind: 'gauge', name: 'sglang:num_running_reqs', description: '', unit: '', points: [{ attributes: { worker_id: 'w' }, startTimeMs: 0, timeMs: 0, value: 9 }, { attributes: at('all'), startTimeMs: 0, timeMs: 0, value: 3 }] };
   assert.deepEqual(run([tokenizer]).metrics[0], tokenizer);
   const tp: Metric = { ...m, points: [{ attributes: { worker_id: 'w', dp_rank: '0', tp_rank: '0' }, startTimeMs: 0, timeMs: 0, value: 1 }, { attributes: { worker_id: 'w', dp_rank: '0', tp_rank: '1' }, startTimeMs: 0, timeMs: 0, value: 2 }, { attributes: { worker_id: 'w', dp_rank: '1', tp_rank: '2' }, startTimeMs: 0, timeMs: 0, value: 4 }] };
-  const byDp = run([tp]).metrics[0]!.points.filter((p) => p.attributes.dp_rank === 'all');
-  assert.equal(byDp.length, 3, 'by dp_rank only: tp ranks stay apart');
+  const byDp = run([tp]).metrics[0]!.points.filter((p) => p.attributes.dp_rank === 'all') as NumberPoint[];
+  assert.deepEqual(byDp.map((p) => [p.attributes.tp_rank, p.value]), [['all', 5]], 'DP attention: tp_rank follows dp_rank; the tp replicas of dp rank 0 count once (the lowest)');
+  const noReplicas = run([tp], { replica_labels: [] }).metrics[0]!.points.filter((p) => p.attributes.dp_rank === 'all');
+  assert.equal(noReplicas.length, 3, 'without replica labels, tp ranks stay apart');
   const both = run([tp], { by: ['dp_rank', 'tp_rank'] }).metrics[0]!.points.filter((p) => p.attributes.dp_rank === 'all') as NumberPoint[];
   assert.deepEqual(both.map((p) => [p.attributes.tp_rank, p.value]), [['all', 7]]);
 });

@@ -4,6 +4,8 @@ import { DEFAULT_GAUGE_RULES, parseGaugeRule, type GaugeRule } from './gauge-rul
 export interface DpMergeConfig {
   /** Labels merged away: their values become `mergedValue` on the merged series. */
   readonly by: readonly string[];
+  /** Labels telling apart the GPUs of one rank (merged away with `by`; one series per rank counted). */
+  readonly replicaLabels: readonly string[];
   readonly keepPerRank: boolean;
   readonly mergedValue: string;
   /** Gauge rules by metric name or glob: the defaults with the configured ones over them. */
@@ -14,6 +16,7 @@ export interface DpMergeConfig {
 export const dpMergeSchema = defineSchema<DpMergeConfig>(
   {
     by: { doc: 'Labels to merge across: ["dp_rank"], or ["dp_rank", "tp_rank"] for one series per worker from every rank.', format: 'string-list', default: ['dp_rank'] },
+    replica_labels: { doc: 'Labels that tell apart the GPUs of one rank (with DP attention each DP rank\'s scheduler has its own tp_rank): merged away with `by`; of series of one rank that differ only in them, the lowest is counted (attention-TP replicas report the same state).', format: 'string-list', default: ['tp_rank', 'moe_ep_rank'] },
     keep_per_rank: { doc: 'Also pass the per-rank series on (false: only the merged ones).', format: 'boolean', default: true },
     merged_value: { doc: 'Value of the merged labels on merged series (a new identity beside the per-rank ones).', format: String, default: 'all' },
     gauge_rules: { doc: 'How gauges merge, by metric name or glob: "sum", "mean", "max", "min", "skip" or "weighted_mean:<weight metric>"; over the built-in table for SGLang\'s gauges (docs/configuration.md).', format: '*', default: {} },
@@ -31,6 +34,6 @@ export const dpMergeSchema = defineSchema<DpMergeConfig>(
     }
     const fallback = parseGaugeRule(v.default_gauge_rule as string);
     if (!fallback || fallback.kind === 'weighted_mean') issue('default_gauge_rule', 'must be skip, sum, mean, max or min');
-    return { by, keepPerRank: v.keep_per_rank as boolean, mergedValue: v.merged_value as string, gaugeRules, defaultGaugeRule: fallback && fallback.kind !== 'weighted_mean' ? fallback : { kind: 'skip' } };
+    return { by, replicaLabels: v.replica_labels as string[], keepPerRank: v.keep_per_rank as boolean, mergedValue: v.merged_value as string, gaugeRules, defaultGaugeRule: fallback && fallback.kind !== 'weighted_mean' ? fallback : { kind: 'skip' } };
   },
 );

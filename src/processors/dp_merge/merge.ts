@@ -34,7 +34,11 @@ function welfordCount(name: string): string | undefined {
  * summaries' count and sum summed (quantiles cannot be merged: dropped),
  * gauges by their rule, welford window statistics as Welford states.
  * A merged series carries the members' other labels and `merged_value` in
- * each `by` label they had: a new identity. Series without any `by` label,
+ * each `by` and replica label they had: a new identity. Replica labels
+ * (tp_rank, moe_ep_rank by default) tell apart the GPUs of one rank: with DP
+ * attention each DP rank's scheduler has its own tp_rank, so they are merged
+ * away with dp_rank; series of one DP rank that differ only in them are
+ * replicas of one scheduler's state and only the lowest is counted. Series without any `by` label,
  * or already merged (a `by` label equal to merged_value), pass unchanged.
  * Start time of a merged cumulative series: the latest of its members'
  * (a member's reset starts a new interval); time: the latest.
@@ -77,7 +81,8 @@ export function mergeRanks(metrics: readonly Metric[], config: DpMergeConfig, ru
 
 function partition<P extends { attributes: Attributes }>(points: readonly P[], config: DpMergeConfig): { passing: P[]; groups: Map<string, Group<P>> } {
   const passing: P[] = [];
-  const groups = new Map<string, Group<P>>();
+  const groups = new Map<string, Group<P> & { byRank: Map<string, P> }>();
+  const replicas = config.replicaLabels.filter((l) => !config.by.includes(l));
   for (const p of points) {
     const present = config.by.filter((l) => p.attributes[l] !== undefined);
     if (!present.length || present.some((l) => p.attributes[l] === config.mergedValue)) {
@@ -85,13 +90,31 @@ function partition<P extends { attributes: Attributes }>(points: readonly P[], c
       continue;
     }
     const attributes: Record<string, string> = { ...p.attributes };
-    for (const l of present) attributes[l] = config.mergedValue;
+    for (const l of [...present, ...replicas]) if (attributes[l] !== undefined) attributes[l] = config.mergedValue;
     const key = attributesKey(attributes);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { attributes, members: [] }));
-    g.members.push(p);
+    if (!g) groups.set(key, (g = { attributes, members: [], byRank: new Map() }));
+    // Within one rank, replicas (attention-TP ranks of one DP rank) report the same
+    // scheduler state: only the lowest replica counts.
+    const rank = present.map((l) => p.attributes[l]).join('\u0000');
+    const other = g.byRank.get(rank);
+    if (!other || replicaOrder(p.attributes, other.attributes, replicas) < 0) g.byRank.set(rank, p);
   }
+  for (const g of groups.values()) g.members.push(...g.byRank.values());
   return { passing, groups };
+}
+
+/** Compares two label sets by their replica labels, numerically where they are numbers. */
+function replicaOrder(a: Attributes, b: Attributes, replicas: readonly string[]): number {
+  for (const l of replicas) {
+    const x = a[l] ?? '';
+    const y = b[l] ?? '';
+    if (x === y) continue;
+    const nx = Number(x);
+    const ny = Number(y);
+    return Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x < y ? -1 : 1;
+  }
+  return 0;
 }
 
 function span(members: readonly { startTimeMs: number; timeMs: number }[]): { startTimeMs: number; timeMs: number } {
