@@ -50,7 +50,7 @@ test('histograms: buckets summed; different bounds refused and counted, per-rank
       { attributes: at('1'), startTimeMs: 0, timeMs: 1, count: 2, sum: 0.5, bounds, bucketCounts: [2, 0, 0] },
     ],
   });
-  const ok = run([h([0.1, 1])]).metrics[0]!.points.find((p) => p.attributes.dp_rank === 'all') as { count: number; sum: number; bucketCounts: number[] };
+  const ok = run([h([0.1, 1])]).metrics[0]!.points.find((p) => p.attributes.dp_rank === 'all') as unknown as { count: number; sum: number; bucketCounts: number[] };
   assert.deepEqual([ok.count, ok.sum, ok.bucketCounts], [5, 2, [3, 1, 1]]);
   const bad = run([h([0.2, 1])]);
   assert.deepEqual(bad.refused, [{ metric: 'sglang:time_to_first_token_seconds', reason: 'bucket_mismatch', points: 2 }]);
@@ -58,7 +58,7 @@ test('histograms: buckets summed; different bounds refused and counted, per-rank
 });
 
 test('series without rank labels and series already merged pass unchanged; tp replicas counted once; by tp_rank sums them', () => {
-  const m: Metric = gauge('sglang:num_running_reqs', [1, 2]);
+  const m = gauge('sglang:num_running_reqs', [1, 2]) as Extract<Metric, { kind: 'gauge' }>;
   const tokenizer: Metric = { kind: 'gauge', name: 'sglang:num_running_reqs', description: '', unit: '', points: [{ attributes: { worker_id: 'w' }, startTimeMs: 0, timeMs: 0, value: 9 }, { attributes: at('all'), startTimeMs: 0, timeMs: 0, value: 3 }] };
   assert.deepEqual(run([tokenizer]).metrics[0], tokenizer);
   const tp: Metric = { ...m, points: [{ attributes: { worker_id: 'w', dp_rank: '0', tp_rank: '0' }, startTimeMs: 0, timeMs: 0, value: 1 }, { attributes: { worker_id: 'w', dp_rank: '0', tp_rank: '1' }, startTimeMs: 0, timeMs: 0, value: 2 }, { attributes: { worker_id: 'w', dp_rank: '1', tp_rank: '2' }, startTimeMs: 0, timeMs: 0, value: 4 }] };

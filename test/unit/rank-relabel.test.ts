@@ -8,45 +8,51 @@ const config = (options: Record<string, unknown> = {}) => {
   assert.deepEqual(issues, []);
   return c!;
 };
-const nothing: Learned = { pidRanks: new Map(), workerId: undefined, modelName: undefined };
-const learned: Learned = { pidRanks: new Map([['4102', { dp_rank: '0', tp_rank: '0', pp_rank: '0' }]]), workerId: 'w-7', modelName: 'Qwen/Qwen3-0.6B' };
+const nothing: Learned = { pidRanks: new Map() };
+const learned: Learned = { pidRanks: new Map([['4102', { dp_rank: '0', tp_rank: '0', pp_rank: '0' }]]) };
+const node = { worker_id: 'w-7', model_name: 'Qwen/Qwen3-0.6B' };
 
 const cases: { name: string; options?: Record<string, unknown>; learned?: Learned; input: Record<string, string>; output: Record<string, string> }[] = [
   {
-    name: 'FPM series: model_name learned from the Prometheus series, role unified',
+    name: 'FPM series: model_name as configured, role unified',
+    options: node,
     learned,
     input: { worker_id: 'w-7', dp_rank: '1' },
     output: { worker_id: 'w-7', dp_rank: '1', model_name: 'Qwen/Qwen3-0.6B', role: 'unified' },
   },
   {
-    name: 'scheduler series without DP: worker_id learned from the FPM series, dp_rank 0, role from engine_type',
+    name: 'scheduler series without DP: worker_id as configured, dp_rank 0, role from engine_type',
+    options: node,
     learned,
     input: { model_name: 'Qwen/Qwen3-0.6B', engine_type: 'prefill', tp_rank: '0', pp_rank: '0' },
     output: { model_name: 'Qwen/Qwen3-0.6B', engine_type: 'prefill', tp_rank: '0', pp_rank: '0', worker_id: 'w-7', dp_rank: '0', role: 'prefill' },
   },
   {
     name: 'scheduler series with DP keep their dp_rank',
+    options: node,
     learned,
     input: { engine_type: 'unified', tp_rank: '1', dp_rank: '1' },
     output: { engine_type: 'unified', tp_rank: '1', dp_rank: '1', worker_id: 'w-7', model_name: 'Qwen/Qwen3-0.6B', role: 'unified' },
   },
   {
     name: 'tokenizer series (no rank labels) stay worker-level',
+    options: node,
     learned,
     input: { model_name: 'm', engine_type: 'unified' },
     output: { model_name: 'm', engine_type: 'unified', worker_id: 'w-7', role: 'unified' },
   },
   {
     name: 'pid mapped to the ranks of that process, pid dropped',
+    options: node,
     learned,
     input: { pid: '4102', model_name: 'm' },
     output: { dp_rank: '0', tp_rank: '0', pp_rank: '0', model_name: 'm', worker_id: 'w-7', role: 'unified' },
   },
-  { name: 'keep_pid', options: { keep_pid: true }, learned, input: { pid: '4102' }, output: { pid: '4102', dp_rank: '0', tp_rank: '0', pp_rank: '0', worker_id: 'w-7', model_name: 'Qwen/Qwen3-0.6B', role: 'unified' } },
-  { name: 'an unknown pid stays', learned, input: { pid: '999' }, output: { pid: '999', worker_id: 'w-7', model_name: 'Qwen/Qwen3-0.6B', role: 'unified' } },
-  { name: 'pid_to_rank off', options: { pid_to_rank: false }, learned, input: { pid: '4102' }, output: { pid: '4102', worker_id: 'w-7', model_name: 'Qwen/Qwen3-0.6B', role: 'unified' } },
+  { name: 'keep_pid', options: { ...node, keep_pid: true }, learned, input: { pid: '4102' }, output: { pid: '4102', dp_rank: '0', tp_rank: '0', pp_rank: '0', worker_id: 'w-7', model_name: 'Qwen/Qwen3-0.6B', role: 'unified' } },
+  { name: 'an unknown pid stays', options: node, learned, input: { pid: '999' }, output: { pid: '999', worker_id: 'w-7', model_name: 'Qwen/Qwen3-0.6B', role: 'unified' } },
+  { name: 'pid_to_rank off', options: { ...node, pid_to_rank: false }, learned, input: { pid: '4102' }, output: { pid: '4102', worker_id: 'w-7', model_name: 'Qwen/Qwen3-0.6B', role: 'unified' } },
   {
-    name: 'configured worker_id and model_name win over learned ones; Dynamo labels',
+    name: 'a stream\'s own worker_id is kept; Dynamo labels',
     options: { worker_id: 'decode-3', model_name: 'llama', role: 'decode', dynamo_namespace: 'prod', dynamo_component: 'decode', dynamo_endpoint: 'generate' },
     learned,
     input: { dp_rank: '2', worker_id: 'from-stream' },

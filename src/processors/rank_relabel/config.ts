@@ -1,9 +1,9 @@
 import { defineSchema, stringMap } from '../../config/component-schema.js';
 
 export interface RankRelabelConfig {
-  /** worker_id for series without one; '' = the single worker_id the FPM series of this pipeline carry. */
+  /** worker_id for series without one (Prometheus inputs); '' = none added. */
   readonly workerId: string;
-  /** model_name for series without one; '' = the model_name the Prometheus series of this pipeline carry. */
+  /** model_name for series without one (FPM series); '' = none added. */
   readonly modelName: string;
   /** role for series without engine_type; '' = "unified". */
   readonly role: string;
@@ -26,8 +26,8 @@ const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const rankRelabelSchema = defineSchema<RankRelabelConfig>(
   {
-    worker_id: { doc: 'worker_id for series without one (Prometheus inputs); empty: the single worker_id seen on this pipeline\'s FPM series.', format: String, default: '' },
-    model_name: { doc: 'model_name for series without one (FPM series); empty: the model_name seen on this pipeline\'s Prometheus series.', format: String, default: '' },
+    worker_id: { doc: 'worker_id for series without one (the Prometheus inputs; FPM series carry the stream\'s): give the same id as the FPM stream so that both views of a rank join. Use set to force it.', format: String, default: '' },
+    model_name: { doc: 'model_name for series without one (the FPM series; SGLang\'s Prometheus series carry it).', format: String, default: '' },
     role: { doc: 'role (prefill, decode, unified) for series without engine_type; empty: unified. Series with engine_type get role = engine_type.', format: String, default: '' },
     dynamo_namespace: { doc: 'Dynamo\'s dynamo_namespace label on every series (empty: not added).', format: String, default: '' },
     dynamo_component: { doc: 'Dynamo\'s dynamo_component label on every series, e.g. "backend", "prefill" (empty: not added).', format: String, default: '' },

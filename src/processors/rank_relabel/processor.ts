@@ -9,9 +9,8 @@ import { RANK_LABELS, relabel, type Learned } from './rules.js';
 /**
  * Gives every series the identity labels consumers join on (worker_id,
  * dp_rank, tp_rank, pp_rank, model_name, role, dynamo_*), the same for the
- * FPM view and the Prometheus view of one rank (rules.ts). What it learns
- * from the data (pid -> ranks, the pipeline's worker_id and model_name)
- * applies from the batch it is seen in on. FPM records pass unchanged.
+ * FPM view and the Prometheus view of one rank (rules.ts). FPM records pass
+ * unchanged.
  *
  * Relabelled attributes are cached per input attributes object, so that
  * receivers that reuse their label objects pass after pass get the same
@@ -19,10 +18,9 @@ import { RANK_LABELS, relabel, type Learned } from './rules.js';
  */
 export class RankRelabelProcessor implements Processor {
   private readonly pidRanks = new Map<string, Attributes>();
-  private readonly workerIds = new Set<string>();
-  private readonly modelNames = new Set<string>();
-  private learned: Learned = { pidRanks: this.pidRanks, workerId: undefined, modelName: undefined };
+  private readonly learned: Learned = { pidRanks: this.pidRanks };
   private cache = new WeakMap<Attributes, Attributes>();
+  private readonly keepPidConfig: RankRelabelConfig;
   private readonly incoming: Cell;
   private readonly outgoing: Cell;
 
@@ -31,6 +29,7 @@ export class RankRelabelProcessor implements Processor {
     private readonly config: RankRelabelConfig,
     private readonly next: Consumer,
   ) {
+    this.keepPidConfig = { ...config, pidToRank: false };
     const labels = { processor: settings.id };
     this.incoming = settings.telemetry.counter('bridge_processor_incoming_items_total', 'Items a processor received (FPM records, metric points).', labels);
     this.outgoing = settings.telemetry.counter('bridge_processor_outgoing_items_total', 'Items a processor sent on.', labels);
@@ -48,7 +47,11 @@ export class RankRelabelProcessor implements Processor {
       return this.next.consume(batch);
     }
     this.learn(batch.metrics);
-    const metrics = batch.metrics.map((m) => ({ ...m, points: m.points.map((p) => ({ ...p, attributes: this.identity(p.attributes) })) }) as Metric);
+    const metrics = batch.metrics.map((m) => {
+      // The info metric keeps its pid: it is what maps pids to ranks.
+      const identity = m.name === PROCESS_RANKS_METRIC ? (a: Attributes) => relabel(a, this.keepPidConfig, this.learned) : (a: Attributes) => this.identity(a);
+      return { ...m, points: m.points.map((p) => ({ ...p, attributes: identity(p.attributes) })) } as Metric;
+    });
     this.outgoing.value += items;
     this.next.consume({ ...batch, metrics });
   }
@@ -59,37 +62,20 @@ export class RankRelabelProcessor implements Processor {
     return out;
   }
 
-  /** Updates what the data tells; a change starts a fresh cache. */
+  /** Learns pid -> ranks from the receiver's info metric (in the same batch as the series it explains); a change starts a fresh cache. */
   private learn(metrics: readonly Metric[]): void {
     let changed = false;
     for (const m of metrics) {
-      if (m.name === PROCESS_RANKS_METRIC) {
-        for (const p of m.points) {
-          const pid = p.attributes.pid;
-          if (pid === undefined || this.pidRanks.has(pid)) continue;
-          const ranks: Record<string, string> = {};
-          for (const k of RANK_LABELS) if (p.attributes[k] !== undefined) ranks[k] = p.attributes[k]!;
-          this.pidRanks.set(pid, ranks);
-          changed = true;
-        }
-        continue;
-      }
-      const fpm = m.name.startsWith('sglang.fpm.');
+      if (m.name !== PROCESS_RANKS_METRIC) continue;
       for (const p of m.points) {
-        const value = fpm ? p.attributes.worker_id : p.attributes.model_name;
-        const seen = fpm ? this.workerIds : this.modelNames;
-        if (value !== undefined && !seen.has(value)) {
-          seen.add(value);
-          changed = true;
-        }
+        const pid = p.attributes.pid;
+        if (pid === undefined || this.pidRanks.has(pid)) continue;
+        const ranks: Record<string, string> = {};
+        for (const k of RANK_LABELS) if (p.attributes[k] !== undefined) ranks[k] = p.attributes[k]!;
+        this.pidRanks.set(pid, ranks);
+        changed = true;
       }
     }
-    if (!changed) return;
-    this.learned = {
-      pidRanks: this.pidRanks,
-      workerId: this.workerIds.size === 1 ? [...this.workerIds][0] : undefined,
-      modelName: this.modelNames.size === 1 ? [...this.modelNames][0] : undefined,
-    };
-    this.cache = new WeakMap();
+    if (changed) this.cache = new WeakMap();
   }
 }

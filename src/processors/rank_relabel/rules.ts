@@ -6,19 +6,15 @@ export const RANK_LABELS = ['dp_rank', 'tp_rank', 'pp_rank'] as const;
 
 /** What the processor has learned from the data so far. */
 export interface Learned {
-  /** pid -> that process's rank labels (from sglang.multiproc.process_ranks). */
+  /** pid -> that process's rank labels (from sglang.multiproc.process_ranks, sent in the same batch as the series). */
   readonly pidRanks: ReadonlyMap<string, Attributes>;
-  /** The only worker_id of this pipeline's FPM series, if exactly one was seen. */
-  readonly workerId: string | undefined;
-  /** The only model_name of this pipeline's Prometheus series, if exactly one was seen. */
-  readonly modelName: string | undefined;
 }
 
 /**
  * The identity labels of one series (pure). In order:
  * 1. pid -> rank labels (when pid_to_rank and the pid is known; pid dropped unless keep_pid);
  * 2. renames; 3. copies (target only when absent);
- * 4. defaults when absent: worker_id, model_name, role (= engine_type, else the
+ * 4. defaults when absent: worker_id, model_name (as configured), role (= engine_type, else the
  *    configured role, else "unified"), dp_rank for rank-level series (with tp_rank),
  *    the dynamo_* labels when configured;
  * 5. `set`, over everything.
@@ -38,10 +34,8 @@ export function relabel(input: Attributes, config: RankRelabelConfig, learned: L
       delete out[from];
     }
   for (const [from, to] of Object.entries(config.copy)) if (out[from] !== undefined && out[to] === undefined) out[to] = out[from]!;
-  const workerId = config.workerId || learned.workerId;
-  if (out.worker_id === undefined && workerId) out.worker_id = workerId;
-  const modelName = config.modelName || learned.modelName;
-  if (out.model_name === undefined && modelName) out.model_name = modelName;
+  if (out.worker_id === undefined && config.workerId) out.worker_id = config.workerId;
+  if (out.model_name === undefined && config.modelName) out.model_name = config.modelName;
   if (out.role === undefined) out.role = out.engine_type ?? (config.role || 'unified');
   if (out.dp_rank === undefined && out.tp_rank !== undefined) out.dp_rank = config.defaultDpRank;
   if (config.dynamoNamespace && out.dynamo_namespace === undefined) out.dynamo_namespace = config.dynamoNamespace;

@@ -12,5 +12,5 @@ export const PROCESS_RANKS_METRIC = 'sglang.multiproc.process_ranks';
 export function processRanksMetric(pidRanks: ReadonlyMap<string, readonly (readonly [string, string])[]>, base: Attributes, nowMs: number): GaugeMetric | undefined {
   if (!pidRanks.size) return undefined;
   const points = [...pidRanks].map(([pid, ranks]) => ({ attributes: { ...base, pid, ...Object.fromEntries(ranks) }, startTimeMs: nowMs, timeMs: nowMs, value: 1 }));
-  return { kind: 'gauge', name: PROCESS_RANKS_METRIC, description: 'Which ranks a process serves (1 per scheduler process, labels pid and its rank labels); joins pid-labelled series to ranks.', unit: '1', points };
+  return { kind: 'gauge', name: PROCESS_RANKS_METRIC, description: 'Which ranks a process serves (1 per scheduler process, labels pid and its rank labels); joins pid-labelled series to ranks.', unit: '', points };
 }
