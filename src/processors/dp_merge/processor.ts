@@ -27,10 +27,8 @@ export class DpMergeProcessor implements Processor {
     private readonly next: Consumer,
   ) {
     this.rules = new GaugeRules(config.gaugeRules);
-    const labels = { processor: settings.id };
-    this.incoming = settings.telemetry.counter('bridge_processor_incoming_items_total', 'Items a processor received (FPM records, metric points).', labels);
-    this.outgoing = settings.telemetry.counter('bridge_processor_outgoing_items_total', 'Items a processor sent on.', labels);
-    this.mismatch = settings.telemetry.counter('bridge_processor_refused_items_total', 'Points a processor could not process, by reason (dp_merge: bucket_mismatch, histograms of one worker with different bucket bounds).', { ...labels, reason: 'bucket_mismatch' });
+    ({ incoming: this.incoming, outgoing: this.outgoing } = settings.telemetry.processorFlow(settings.id));
+    this.mismatch = settings.telemetry.counter('bridge_processor_refused_items_total', 'Points a processor could not process, by reason (dp_merge: bucket_mismatch, histograms of one worker with different bucket bounds).', { processor: settings.id, reason: 'bucket_mismatch' });
   }
 
   async start(): Promise<void> {}

@@ -30,9 +30,7 @@ export class RankRelabelProcessor implements Processor {
     private readonly next: Consumer,
   ) {
     this.keepPidConfig = { ...config, pidToRank: false };
-    const labels = { processor: settings.id };
-    this.incoming = settings.telemetry.counter('bridge_processor_incoming_items_total', 'Items a processor received (FPM records, metric points).', labels);
-    this.outgoing = settings.telemetry.counter('bridge_processor_outgoing_items_total', 'Items a processor sent on.', labels);
+    ({ incoming: this.incoming, outgoing: this.outgoing } = settings.telemetry.processorFlow(settings.id));
   }
 
   async start(): Promise<void> {}
