@@ -6,8 +6,9 @@
  *   argv: <series total> <histogram share>
  *   ops:  url -> string; load -> {ms}; update {step, freshLabels} -> {ms};
  *         render {n} -> {wallMs, cpuMs}[]; loopReset; loopRead -> LoopDelayStats
- * Times are ms of this process's own work: consume(), or exposition() (what
- * the exporter's HTTP handler renders for a scrape) called in-process.
+ * Times are ms of this process's own work: consume(), or expositionChunks()
+ * (what the exporter's HTTP handler renders and writes piece by piece for a
+ * scrape) called in-process.
  */
 import { prometheusFactory } from '../../src/exporters/prometheus/factory.js';
 import type { PrometheusExporter } from '../../src/exporters/prometheus/exporter.js';
@@ -39,7 +40,7 @@ async function renderTimes(n: number): Promise<{ wallMs: number; cpuMs: number }
   for (let i = 0; i < n; i++) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await exporter.exposition('text');
+    await exporter.expositionChunks('text');
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     out.push({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });

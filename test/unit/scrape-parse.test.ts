@@ -92,3 +92,18 @@ test('an unknown TYPE is an error on that line', () => {
   assert.equal(r.errors.length, 1);
   assert.equal(r.errors[0].line, 1);
 });
+
+test('a label intern gives the same label arrays to the same series scrape after scrape, and forgets what went away', async () => {
+  const { LabelIntern, parseExposition: parse } = await import('../../src/receivers/prometheus_scrape/parse.js');
+  const intern = new LabelIntern();
+  const text = (v: number) => `# TYPE a gauge\na{x="1",y="a b"} ${v}\na{x="2"} 1\n`;
+  const first = parse(text(1), false, intern).families[0]!.samples;
+  const second = parse(text(2), false, intern).families[0]!.samples;
+  assert.equal(second[0]!.labels, first[0]!.labels);
+  assert.equal(second[1]!.labels, first[1]!.labels);
+  assert.deepEqual(second[0]!.labels, [['x', '1'], ['y', 'a b']]);
+  assert.equal(second[0]!.value, 2);
+  parse('a{x="3"} 1\n', false, intern);
+  const after = parse(text(3), false, intern).families[0]!.samples;
+  assert.notEqual(after[0]!.labels, first[0]!.labels, 'a series absent from the last scrape is parsed anew');
+});

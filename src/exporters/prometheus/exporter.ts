@@ -9,7 +9,7 @@ import { countPoints } from '../../model/metrics.js';
 import { registryAsMetrics } from '../../telemetry/as-metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { PrometheusExporterConfig } from './config.js';
-import { CONTENT_TYPE, negotiate, renderSliced } from './render.js';
+import { CONTENT_TYPE, negotiate, renderChunks } from './render.js';
 import { MetricStore } from './store.js';
 
 /**
@@ -80,11 +80,16 @@ export class PrometheusExporter implements Exporter {
 
   /** The exposition as a scrape would see it. */
   async exposition(format: 'text' | 'openmetrics' = 'text'): Promise<string> {
+    return (await this.expositionChunks(format)).join('');
+  }
+
+  /** The exposition in consecutive pieces (see renderChunks), as the server writes it. */
+  async expositionChunks(format: 'text' | 'openmetrics' = 'text'): Promise<string[]> {
     const now = this.settings.now();
     const metrics = this.store.snapshot(now);
     this.series.value = this.store.seriesCount;
     if (this.config.selfTelemetry) metrics.push(...(await registryAsMetrics(this.settings.telemetry.registry, now, this.startTimeMs)));
-    return renderSliced(metrics, format);
+    return renderChunks(metrics, format);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -100,9 +105,12 @@ export class PrometheusExporter implements Exporter {
     }
     try {
       const format = negotiate(req.headers.accept);
-      const body = await this.exposition(format);
+      const chunks = await this.expositionChunks(format);
       this.scrapes.value++;
-      res.writeHead(200, { 'content-type': CONTENT_TYPE[format] }).end(body);
+      // Written piece by piece: no single join or encoding of a large exposition.
+      res.writeHead(200, { 'content-type': CONTENT_TYPE[format] });
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
     } catch (err) {
       this.settings.logger.error('rendering the exposition failed', { error: err });
       res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');

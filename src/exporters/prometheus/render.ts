@@ -119,7 +119,7 @@ function flat(s: string): string {
   return s;
 }
 
-function renderNumbers(name: string, points: readonly NumberPoint[], out: string[], from: number, to: number): void {
+function renderNumbers(name: string, points: readonly NumberPoint[], out: LineSink, from: number, to: number): void {
   for (let i = from; i < to; i++) out.push(numberLine(name, points[i]));
 }
 
@@ -135,7 +135,7 @@ function bound(b: number): string {
   return s;
 }
 
-function renderHistogram(name: string, points: readonly HistogramPoint[], out: string[], from: number, to: number): void {
+function renderHistogram(name: string, points: readonly HistogramPoint[], out: LineSink, from: number, to: number): void {
   for (let j = from; j < to; j++) {
     const p = points[j];
     let cumulative = 0;
@@ -149,7 +149,7 @@ function renderHistogram(name: string, points: readonly HistogramPoint[], out: s
   }
 }
 
-function renderSummary(name: string, points: readonly SummaryPoint[], out: string[], from: number, to: number): void {
+function renderSummary(name: string, points: readonly SummaryPoint[], out: LineSink, from: number, to: number): void {
   for (let j = from; j < to; j++) {
     const p = points[j];
     for (const q of p.quantiles) out.push(`${name}${labels(p.attributes, 'quantile', floatToGoString(q.quantile))} ${formatValue(q.value)}`);
@@ -158,14 +158,26 @@ function renderSummary(name: string, points: readonly SummaryPoint[], out: strin
   }
 }
 
-/** Points rendered between two chances to pause (a few milliseconds of work). */
-const SLICE_POINTS = 2048;
+/** Where rendered lines go (an array, or the current slice of a chunked render). */
+interface LineSink {
+  push(line: string): unknown;
+}
+
+/** Lines rendered between two chances to pause (a few milliseconds of work). */
+const SLICE_LINES = 2048;
+
+/** Points per slice: a histogram point is one line per bucket plus _sum and _count. */
+function slicePoints(metric: Metric): number {
+  if (metric.kind === 'histogram') return Math.max(1, Math.floor(SLICE_LINES / ((metric.points[0]?.bucketCounts.length ?? 1) + 2)));
+  if (metric.kind === 'summary') return Math.max(1, Math.floor(SLICE_LINES / ((metric.points[0]?.quantiles.length ?? 0) + 2)));
+  return SLICE_LINES;
+}
 
 /**
  * The exposition's lines into `out`, pausing (yield) after every slice of
  * points so that a caller may let other work run in between.
  */
-function* renderLines(metrics: readonly Metric[], format: ExpositionFormat, out: string[]): Generator<void, void, void> {
+function* renderLines(metrics: readonly Metric[], format: ExpositionFormat, out: LineSink): Generator<void, void, void> {
   const seen = new Set<string>();
   for (const metric of metrics) {
     if (!metric.points.length) continue;
@@ -181,8 +193,9 @@ function* renderLines(metrics: readonly Metric[], format: ExpositionFormat, out:
       out.push(`# TYPE ${headerName} ${type === 'gauge' && format === 'openmetrics' ? 'gauge' : type}`);
     }
     const n = metric.points.length;
-    for (let from = 0; from < n; from += SLICE_POINTS) {
-      const to = Math.min(n, from + SLICE_POINTS);
+    const step = slicePoints(metric);
+    for (let from = 0; from < n; from += step) {
+      const to = Math.min(n, from + step);
       if (metric.kind === 'histogram') renderHistogram(family, metric.points, out, from, to);
       else if (metric.kind === 'summary') renderSummary(family, metric.points, out, from, to);
       else renderNumbers(sampleName, metric.points, out, from, to);
@@ -210,14 +223,32 @@ export function render(metrics: readonly Metric[], format: ExpositionFormat): st
  * `metrics` must not change meanwhile (a store snapshot does not).
  */
 export async function renderSliced(metrics: readonly Metric[], format: ExpositionFormat, sliceMs = 10): Promise<string> {
-  const out: string[] = [];
-  const lines = renderLines(metrics, format, out);
+  return (await renderChunks(metrics, format, sliceMs)).join('');
+}
+
+/**
+ * The exposition as consecutive pieces of text (their concatenation is
+ * `render`'s text), made in slices of about `sliceMs` with the event loop free
+ * in between. Each piece holds the lines of one slice, so that no step joins
+ * or encodes the whole exposition at once: a server writes the pieces one by
+ * one.
+ */
+export async function renderChunks(metrics: readonly Metric[], format: ExpositionFormat, sliceMs = 10): Promise<string[]> {
+  const chunks: string[] = [];
+  let out: string[] = [];
+  const lines = renderLines(metrics, format, { push: (line: string) => out.push(line) });
   let sliceStart = performance.now();
+  const flush = () => {
+    if (out.length) chunks.push(out.join('\n') + '\n');
+    out = [];
+  };
   while (!lines.next().done) {
+    if (out.length >= SLICE_LINES) flush();
     if (performance.now() - sliceStart >= sliceMs) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
     }
   }
-  return joined(out);
+  flush();
+  return chunks;
 }

@@ -104,7 +104,35 @@ function readLabels(line: string, i: number): { labels: [string, string][]; end:
   }
 }
 
-export function parseExposition(text: string, openMetricsHint = false): ParseResult {
+type Labels = readonly (readonly [string, string])[];
+
+/**
+ * Keeps one target's label arrays from scrape to scrape: a sample whose
+ * name and label text are the same as in the previous scrape gets the same
+ * (read-only) array, so that every cache keyed on it downstream (attributes,
+ * series keys, rendered label text) hits instead of redoing its work for
+ * tens of thousands of series. Holds only what the last scrape had.
+ */
+export class LabelIntern {
+  private current = new Map<string, Labels>();
+  private previous = new Map<string, Labels>();
+
+  intern(key: string, labels: Labels): Labels {
+    let kept = this.current.get(key);
+    if (kept) return kept;
+    kept = this.previous.get(key) ?? labels;
+    this.current.set(key, kept);
+    return kept;
+  }
+
+  /** Forgets what the scrape just finished did not have. */
+  endScrape(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+}
+
+export function parseExposition(text: string, openMetricsHint = false, intern?: LabelIntern): ParseResult {
   const families = new Map<string, ParsedFamily>();
   /** sample name -> family, for names that belong to a typed family. */
   const owners = new Map<string, ParsedFamily>();
@@ -145,8 +173,12 @@ export function parseExposition(text: string, openMetricsHint = false): ParseRes
       if (!nameMatch) throw new Error('a sample must start with a metric name');
       const name = nameMatch[0];
       let i = name.length;
-      let labels: [string, string][] = [];
-      if (line[i] === '{') ({ labels, end: i } = readLabels(line, i));
+      let labels: Labels = [];
+      if (line[i] === '{') {
+        let read: [string, string][];
+        ({ labels: read, end: i } = readLabels(line, i));
+        labels = intern ? intern.intern(line.slice(0, i), read) : read;
+      }
       const rest = line.slice(i).split(' # ')[0].trim().split(/\s+/);
       if (!rest[0]) throw new Error('no value');
       const value = parseNumber(rest[0]);
@@ -161,5 +193,6 @@ export function parseExposition(text: string, openMetricsHint = false): ParseRes
       errors.push({ line: n + 1, message: (err as Error).message });
     }
   }
+  intern?.endScrape();
   return { families: [...families.values()].filter((f) => f.samples.length), errors, openMetrics };
 }

@@ -4,7 +4,7 @@ import { countPoints, type GaugeMetric, type Metric } from '../../model/metrics.
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import { CumulativeClock, familiesToMetrics } from '../prometheus_multiproc/to-metrics.js';
 import type { ScrapeConfig } from './config.js';
-import { parseExposition } from './parse.js';
+import { LabelIntern, parseExposition } from './parse.js';
 
 const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1';
 
@@ -19,6 +19,7 @@ export class ScrapeReceiver implements Receiver {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly clocks = new Map<string, CumulativeClock>();
+  private readonly interns = new Map<string, LabelIntern>();
   private readonly busy = new Set<string>();
   private token: string | undefined;
   private stopped = false;
@@ -75,7 +76,7 @@ export class ScrapeReceiver implements Receiver {
       const res = await fetch(target, { headers, signal: AbortSignal.timeout(this.config.timeoutMs) });
       if (!res.ok) throw new ScrapeFailure('http_status', `HTTP ${res.status}`);
       const body = await res.text();
-      const parsed = parseExposition(body, (res.headers.get('content-type') ?? '').includes('openmetrics'));
+      const parsed = parseExposition(body, (res.headers.get('content-type') ?? '').includes('openmetrics'), this.intern(target));
       if (parsed.errors.length) {
         this.failureCell(target, 'parse').value += parsed.errors.length;
         this.settings.logger.debug('unparsable lines skipped in a scrape', { target, first: parsed.errors[0], count: parsed.errors.length });
@@ -97,6 +98,13 @@ export class ScrapeReceiver implements Receiver {
     metrics.push(upMetric, duration);
     this.accepted.value += countPoints(metrics);
     this.next.consume({ metrics });
+  }
+
+  /** One label intern per target (see LabelIntern). */
+  private intern(target: string): LabelIntern {
+    let i = this.interns.get(target);
+    if (!i) this.interns.set(target, (i = new LabelIntern()));
+    return i;
   }
 
   private clock(target: string): CumulativeClock {
