@@ -1,0 +1,82 @@
+import type { ZmqFpmConfig } from '../receivers/zmq_fpm/config.js';
+import type { RefusalReason } from '../receivers/zmq_fpm/schema.js';
+import { error, newSection, warning, type Section } from './finding.js';
+import { listenFpm, type RankListening } from './fpm-listen.js';
+
+/** Why messages of each refusal reason come, and what to do. */
+const REFUSAL_FIX: Record<RefusalReason, string> = {
+  schema: 'the payload is not a ForwardPassMetrics map this bridge knows (version 1 or the older 5-key form): run matching SGLang and bridge versions (a newer SGLang needs a newer bridge)',
+  version: 'the payload carries an FPM schema version this bridge does not know: upgrade the bridge to one that supports the SGLang version in use',
+  msgpack: 'the payload is not msgpack: something other than SGLang\'s FPM publisher is bound at this endpoint',
+  not_map: 'the payload is not a msgpack map: something other than SGLang\'s FPM publisher is bound at this endpoint',
+  frame_count: 'messages are not 3 frames (topic, sequence, payload): something other than SGLang\'s FPM publisher is bound at this endpoint',
+  seq_frame: 'the sequence frame is not 8 bytes: something other than SGLang\'s FPM publisher is bound at this endpoint',
+};
+
+const NO_PUBLISHER_FIX =
+  'start SGLang with --enable-forward-pass-metrics (an SGLang from before the FPM merge has no such flag and publishes nothing: upgrade it, dynamo #9883); check the endpoint: SGLang binds {forward_pass_metrics_ipc_name}.{dp_rank} (ipc) or base port + dp_rank (tcp)';
+
+function refusedTotal(r: RankListening): number {
+  return Object.values(r.refused).reduce((n, c) => n + (c ?? 0), 0);
+}
+
+function percent(part: number, whole: number): string {
+  return `${((100 * part) / Math.max(whole, 1)).toFixed(2)}%`;
+}
+
+/** One line per rank: what it sent in the window. */
+function rankLine(r: RankListening): string {
+  const refused = refusedTotal(r);
+  const workers = r.workerIds.map((w) => (w ? `"${w}"` : '"" (none)')).join(', ');
+  return `rank ${r.rank} ${r.endpoint}: ${r.messages} messages (${r.iterations} iterations, ${r.heartbeats} heartbeats), lost ${r.lost} (${percent(r.lost, r.lost + r.messages)}), refused ${refused}, worker_id ${workers}`;
+}
+
+/**
+ * Checks a zmq_fpm receiver: listens to every rank for `listenMs` and
+ * reports per rank messages, iterations, heartbeats, loss and refusals.
+ */
+export async function checkFpm(id: string, config: ZmqFpmConfig, listenMs: number): Promise<Section> {
+  const section = newSection(id, 'receiver', 'zmq_fpm');
+  const ranks = await listenFpm(config, listenMs);
+  section.details.listen_ms = listenMs;
+  section.details.ranks = ranks.map((r) => ({ ...r, loss_rate: r.lost / Math.max(r.lost + r.messages, 1) }));
+  const silent = ranks.filter((r) => r.messages === 0);
+  const seconds = `${listenMs / 1000} s`;
+  for (const r of ranks) if (r.messages) section.facts.push(rankLine(r));
+  if (silent.length === ranks.length) {
+    section.findings.push(error('fpm_no_publisher', `nothing received from ${ranks.map((r) => `${r.endpoint}${r.connected ? ' (a peer accepted the connection but sent nothing)' : ' (no publisher)'}`).join(', ')} in ${seconds}`, NO_PUBLISHER_FIX));
+  } else if (silent.length) {
+    section.findings.push(
+      error(
+        'fpm_ranks_missing',
+        `${silent.length} of ${ranks.length} ranks sent nothing in ${seconds}: ${silent.map((r) => `rank ${r.rank} ${r.endpoint}`).join(', ')}`,
+        'set dp_size (or endpoints) to SGLang\'s --dp-size; if it matches, those ranks\' schedulers are down or do not publish: check their logs',
+      ),
+    );
+  }
+  for (const r of ranks) {
+    if (r.lost) {
+      section.findings.push(
+        warning(
+          'fpm_loss',
+          `rank ${r.rank}: ${r.lost} messages lost in sequence gaps (${percent(r.lost, r.lost + r.messages)})`,
+          'messages were dropped by the publisher\'s send queue or this host\'s receive queue: run the bridge near the engine with spare CPU, raise receive_hwm; a publisher restart also shows as a gap',
+        ),
+      );
+    }
+    const refusedReasons = Object.keys(r.refused) as RefusalReason[];
+    if (refusedReasons.length) {
+      const all = refusedTotal(r) === r.messages;
+      const finding = all ? error : warning;
+      for (const reason of refusedReasons) section.findings.push(finding('fpm_refused', `rank ${r.rank}: ${r.refused[reason]} of ${r.messages} messages refused (${reason})`, REFUSAL_FIX[reason]));
+    }
+    const foreign = r.dpRanks.filter((d) => d !== r.rank);
+    if (foreign.length)
+      section.findings.push(warning('fpm_rank_mismatch', `${r.endpoint} is configured as rank ${r.rank} but its messages say dp_rank ${foreign.join(', ')}`, 'list endpoints in dp rank order (or check the base endpoint): dp_rank in the messages wins in the series labels'));
+  }
+  if (!config.workerId && ranks.some((r) => r.workerIds.includes('')))
+    section.findings.push(
+      warning('fpm_no_worker_id', 'messages carry worker_id "" and the receiver sets no worker_id: series are labelled worker_id="unknown"', 'set worker_id in the receiver\'s config, or forward_pass_metrics_worker_id in SGLang, so that each engine has its own series'),
+    );
+  return section;
+}
