@@ -1,17 +1,17 @@
 import type { ZmqFpmConfig } from '../receivers/zmq_fpm/config.js';
 import type { RefusalReason } from '../receivers/zmq_fpm/schema.js';
-import { error, newSection, warning, type Section } from './finding.js';
+import { error, newSection, warning, type Finding, type Section } from './finding.js';
 import { listenFpm, type RankListening } from './fpm-listen.js';
 
-/** Why messages of each refusal reason come, and what to do. */
-const REFUSAL_FIX: Record<RefusalReason, string> = {
-  schema: 'the payload is not a ForwardPassMetrics map this bridge knows (version 1 or the older 5-key form): run matching SGLang and bridge versions (a newer SGLang needs a newer bridge)',
-  version: 'the payload carries an FPM schema version this bridge does not know: upgrade the bridge to one that supports the SGLang version in use',
-  msgpack: 'the payload is not msgpack: something other than SGLang\'s FPM publisher is bound at this endpoint',
-  not_map: 'the payload is not a msgpack map: something other than SGLang\'s FPM publisher is bound at this endpoint',
-  frame_count: 'messages are not 3 frames (topic, sequence, payload): something other than SGLang\'s FPM publisher is bound at this endpoint',
-  seq_frame: 'the sequence frame is not 8 bytes: something other than SGLang\'s FPM publisher is bound at this endpoint',
-};
+/** Refusal reasons grouped by what fixes them: the fix, and the reasons it covers. */
+const REFUSAL_GROUPS: readonly { readonly reasons: readonly RefusalReason[]; readonly fix: string }[] = [
+  { reasons: ['schema'], fix: 'the payload is not a ForwardPassMetrics map this bridge knows (version 1 or the older 5-key form): run matching SGLang and bridge versions (a newer SGLang needs a newer bridge)' },
+  { reasons: ['version'], fix: 'the payload carries an FPM schema version this bridge does not know: upgrade the bridge to one that supports the SGLang version in use' },
+  {
+    reasons: ['msgpack', 'not_map', 'frame_count', 'seq_frame'],
+    fix: 'malformed messages (not 3 frames, no 8-byte sequence, no msgpack map): something other than SGLang\'s FPM publisher sends on this endpoint; check that no other PUB socket binds it',
+  },
+];
 
 const NO_PUBLISHER_FIX =
   'start SGLang with --enable-forward-pass-metrics (an SGLang from before the FPM merge has no such flag and publishes nothing: upgrade it, dynamo #9883); check the endpoint: SGLang binds {forward_pass_metrics_ipc_name}.{dp_rank} (ipc) or base port + dp_rank (tcp)';
@@ -29,6 +29,23 @@ function rankLine(r: RankListening): string {
   const refused = refusedTotal(r);
   const workers = r.workerIds.map((w) => (w ? `"${w}"` : '"" (none)')).join(', ');
   return `rank ${r.rank} ${r.endpoint}: ${r.messages} messages (${r.iterations} iterations, ${r.heartbeats} heartbeats), lost ${r.lost} (${percent(r.lost, r.lost + r.messages)}), refused ${refused}, worker_id ${workers}`;
+}
+
+/** One finding per group of refusal reasons seen: an error when a rank had nothing but refusals. */
+function refusals(ranks: readonly RankListening[]): Finding[] {
+  const out: Finding[] = [];
+  for (const group of REFUSAL_GROUPS) {
+    const parts: string[] = [];
+    let onlyRefused = false;
+    for (const r of ranks) {
+      const counts = group.reasons.filter((reason) => r.refused[reason]).map((reason) => `${r.refused[reason]} ${reason}`);
+      if (!counts.length) continue;
+      parts.push(`rank ${r.rank}: ${counts.join(', ')} of ${r.messages}`);
+      onlyRefused ||= refusedTotal(r) === r.messages;
+    }
+    if (parts.length) out.push((onlyRefused ? error : warning)('fpm_refused', `messages refused (${parts.join('; ')})`, group.fix));
+  }
+  return out;
 }
 
 /**
@@ -64,16 +81,11 @@ export async function checkFpm(id: string, config: ZmqFpmConfig, listenMs: numbe
         ),
       );
     }
-    const refusedReasons = Object.keys(r.refused) as RefusalReason[];
-    if (refusedReasons.length) {
-      const all = refusedTotal(r) === r.messages;
-      const finding = all ? error : warning;
-      for (const reason of refusedReasons) section.findings.push(finding('fpm_refused', `rank ${r.rank}: ${r.refused[reason]} of ${r.messages} messages refused (${reason})`, REFUSAL_FIX[reason]));
-    }
     const foreign = r.dpRanks.filter((d) => d !== r.rank);
     if (foreign.length)
       section.findings.push(warning('fpm_rank_mismatch', `${r.endpoint} is configured as rank ${r.rank} but its messages say dp_rank ${foreign.join(', ')}`, 'list endpoints in dp rank order (or check the base endpoint): dp_rank in the messages wins in the series labels'));
   }
+  section.findings.push(...refusals(ranks));
   if (!config.workerId && ranks.some((r) => r.workerIds.includes('')))
     section.findings.push(
       warning('fpm_no_worker_id', 'messages carry worker_id "" and the receiver sets no worker_id: series are labelled worker_id="unknown"', 'set worker_id in the receiver\'s config, or forward_pass_metrics_worker_id in SGLang, so that each engine has its own series'),
