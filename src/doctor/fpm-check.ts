@@ -56,7 +56,7 @@ export async function checkFpm(id: string, config: ZmqFpmConfig, listenMs: numbe
   const section = newSection(id, 'receiver', 'zmq_fpm');
   const ranks = await listenFpm(config, listenMs);
   section.details.listen_ms = listenMs;
-  section.details.ranks = ranks.map((r) => ({ ...r, loss_rate: r.lost / Math.max(r.lost + r.messages, 1) }));
+  section.details.ranks = ranks.map(({ workerIds, dpRanks, ...r }) => ({ ...r, loss_rate: r.lost / Math.max(r.lost + r.messages, 1), worker_ids: workerIds, dp_ranks: dpRanks }));
   const silent = ranks.filter((r) => r.messages === 0);
   const seconds = `${listenMs / 1000} s`;
   for (const r of ranks) if (r.messages) section.facts.push(rankLine(r));

@@ -20,30 +20,27 @@ export interface DoctorOptions {
   readonly listenMs: number;
 }
 
-/** One component's check, by its type; components of other types (plugins) are listed as not checked. */
+type Check = (id: string, config: never, options: DoctorOptions) => Section | Promise<Section>;
+
+/** The check of each built-in component, by `kind/type`; each gets the component's validated config. */
+const CHECKS: Record<string, Check> = {
+  'receiver/zmq_fpm': (id, config: ZmqFpmConfig, options) => checkFpm(id, config, options.listenMs),
+  'receiver/prometheus_multiproc': (id, config: MultiprocConfig) => checkMultiproc(id, config),
+  'receiver/prometheus_scrape': (id, config: ScrapeConfig) => checkScrape(id, config),
+  'exporter/prometheus': (id, config: PrometheusExporterConfig) => checkPrometheus(id, config),
+  'exporter/otlp_http': (id, config: OtlpHttpExporterConfig) => checkOtlpHttp(id, config),
+  'exporter/nats': (id, config: NatsExporterConfig) => checkNats(id, config),
+  'exporter/debug': (id, config: DebugExporterConfig) => checkDebug(id, config),
+};
+
+/** One component's check; components of other types (plugins) are listed as not checked. */
 async function check(component: ConfiguredComponent, options: DoctorOptions): Promise<Section> {
   const { id, factory, config } = component;
-  switch (`${factory.kind}/${factory.type}`) {
-    case 'receiver/zmq_fpm':
-      return checkFpm(id, config as ZmqFpmConfig, options.listenMs);
-    case 'receiver/prometheus_multiproc':
-      return checkMultiproc(id, config as MultiprocConfig);
-    case 'receiver/prometheus_scrape':
-      return checkScrape(id, config as ScrapeConfig);
-    case 'exporter/prometheus':
-      return checkPrometheus(id, config as PrometheusExporterConfig);
-    case 'exporter/otlp_http':
-      return checkOtlpHttp(id, config as OtlpHttpExporterConfig);
-    case 'exporter/nats':
-      return checkNats(id, config as NatsExporterConfig);
-    case 'exporter/debug':
-      return checkDebug(id, config as DebugExporterConfig);
-    default: {
-      const section = newSection(id, factory.kind === 'receiver' ? 'receiver' : 'exporter', factory.type);
-      section.facts.push(`not checked: doctor has no check for ${factory.kind} type ${factory.type}`);
-      return section;
-    }
-  }
+  const run = CHECKS[`${factory.kind}/${factory.type}`];
+  if (run) return run(id, config as never, options);
+  const section = newSection(id, factory.kind === 'receiver' ? 'receiver' : 'exporter', factory.type);
+  section.facts.push(`not checked: doctor has no check for ${factory.kind} type ${factory.type}`);
+  return section;
 }
 
 /**

@@ -94,12 +94,12 @@ test('doctor: a healthy node reports both FPM ranks and every component reachabl
     const report = JSON.parse(json.out) as { exit_code: number; sections: Section[] };
     assert.equal(report.exit_code, 0);
     const byType = new Map(report.sections.map((s) => [s.type, s]));
-    const ranks = byType.get('zmq_fpm')!.details.ranks as { rank: number; messages: number; lost: number; workerIds: string[] }[];
+    const ranks = byType.get('zmq_fpm')!.details.ranks as { rank: number; messages: number; lost: number; worker_ids: string[] }[];
     assert.deepEqual(ranks.map((r) => r.rank), [0, 1]);
     for (const r of ranks) {
       assert.ok(r.messages > 0, `rank ${r.rank} received`);
       assert.equal(r.lost, 0);
-      assert.deepEqual(r.workerIds, ['doc-w']);
+      assert.deepEqual(r.worker_ids, ['doc-w']);
     }
     for (const s of report.sections) assert.deepEqual(s.findings.filter((f) => f.severity === 'error'), [], `${s.id}: no errors`);
     // The fixture's processes are long gone: a warning, not an error.
