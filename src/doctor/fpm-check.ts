@@ -28,7 +28,8 @@ function percent(part: number, whole: number): string {
 function rankLine(r: RankListening): string {
   const refused = refusedTotal(r);
   const workers = r.workerIds.map((w) => (w ? `"${w}"` : '"" (none)')).join(', ');
-  return `rank ${r.rank} ${r.endpoint}: ${r.messages} messages (${r.iterations} iterations, ${r.heartbeats} heartbeats), lost ${r.lost} (${percent(r.lost, r.lost + r.messages)}), refused ${refused}, worker_id ${workers}`;
+  const reasons = refused ? ` (${Object.entries(r.refused).map(([reason, n]) => `${reason} ${n}`).join(', ')})` : '';
+  return `rank ${r.rank} ${r.endpoint}: ${r.messages} messages (${r.iterations} iterations, ${r.heartbeats} heartbeats), lost ${r.lost} (${percent(r.lost, r.lost + r.messages)}), refused ${refused}${reasons}, worker_id ${workers}`;
 }
 
 /** One finding per group of refusal reasons seen: an error when a rank had nothing but refusals. */

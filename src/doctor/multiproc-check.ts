@@ -19,6 +19,12 @@ function finding(d: Diagnosis): Finding {
   return (ERROR_CODES.has(d.code) ? error : warning)(d.code, d.message, d.fix);
 }
 
+/** ", skipped: empty 1, truncated 2" (files skipped by reason), or "" when none were. */
+function skippedText(byReason: Record<string, number>): string {
+  const parts = Object.entries(byReason).map(([reason, n]) => `${reason} ${n}`);
+  return parts.length ? `, skipped: ${parts.join(', ')}` : '';
+}
+
 /**
  * Checks a prometheus_multiproc receiver: reads every directory once with
  * the receiver's reader and merge, reports files, processes alive and dead,
@@ -55,7 +61,7 @@ export function checkMultiproc(id: string, config: MultiprocConfig): Section {
       const damaged: Record<string, number> = {};
       for (const s of reading.skipped) damaged[s.reason] = (damaged[s.reason] ?? 0) + 1;
       directories.push({ path: d, found: true, readable: true, files: reading.files.length, entries: reading.entries, processes: pids.size, dead_processes: dead, skipped: damaged, layouts: reading.layouts, sglang });
-      section.facts.push(`${d}: ${reading.files.length} files, ${reading.entries} entries, ${families.length} metric families, ${pids.size} processes (${pids.size - dead} alive, ${dead} dead)${sglang ? ', SGLang' : ''}`);
+      section.facts.push(`${d}: ${reading.files.length} files, ${reading.entries} entries, ${families.length} metric families, ${pids.size} processes (${pids.size - dead} alive, ${dead} dead)${skippedText(damaged)}${sglang ? ', SGLang' : ''}`);
       section.findings.push(...diagnoseReading(d, reading, families, sglang).map(finding));
     }
   });
