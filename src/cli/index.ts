@@ -7,6 +7,8 @@ Usage: sglang-otel-bridge <command> [options]   (each command takes --help)
 Commands:
   run          run the pipelines of a config (default config/default.json)
   validate     check a config; every problem reported with its path (exit 2 if invalid)
+  doctor       check a node: FPM endpoints, multiprocess directories, scrape targets,
+               exporters reachable; each problem with its fix (exit 1 if any)
   components   every receiver, processor and exporter, with options, units, defaults
   fpm tail     print the ForwardPassMetrics messages of SGLang endpoints as JSON lines
   multiproc    print a prometheus_client multiprocess directory merged (as its /metrics would)
@@ -16,12 +18,14 @@ Commands:
 Examples:
   sglang-otel-bridge demo
   sglang-otel-bridge validate --config my.json
+  sglang-otel-bridge doctor --config my.json
   sglang-otel-bridge fpm tail tcp://127.0.0.1:20380 --dp-size 2 --count 10`;
 
 /** Commands load their modules on demand: `multiproc` starts without ZeroMQ or prom-client. */
 const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
   run: async () => (await import('./run.js')).runCommand,
   validate: async () => (await import('./validate.js')).validateCommand,
+  doctor: async () => (await import('./doctor.js')).doctorCommand,
   components: async () => (await import('./components.js')).componentsCommand,
   fpm: async () => (await import('./fpm.js')).fpmCommand,
   multiproc: async () => (await import('./multiproc.js')).multiprocCommand,

@@ -100,7 +100,7 @@ export class NatsPublisher {
   private async connectLoop(): Promise<void> {
     let nc: NatsConnection;
     try {
-      nc = await connect(this.connectOptions());
+      nc = await connect(natsConnectOptions(this.config, this.id));
     } catch (err) {
       if (!this.connectFailures++)
         this.logger.error('cannot connect to NATS; retrying every second, messages are held meanwhile (dropped and counted when the buffer is full)', { exporter: this.id, servers: this.config.servers, error: err });
@@ -176,27 +176,31 @@ export class NatsPublisher {
   private updateGauge(): void {
     this.telemetry.queueSize.value = this.unconfirmed.length + this.waiting.length;
   }
-
-  private connectOptions(): ConnectionOptions {
-    const c = this.config;
-    const options: ConnectionOptions = {
-      servers: [...c.servers],
-      name: `sglang-otel-bridge ${this.id}`,
-      reconnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-    };
-    if (c.tokenEnv) options.token = process.env[c.tokenEnv] ?? '';
-    if (c.user) {
-      options.user = c.user;
-      options.pass = process.env[c.passwordEnv] ?? '';
-    }
-    if (c.credsFile) options.authenticator = credsAuthenticator(readFileSync(c.credsFile));
-    if (c.tlsCaFile || c.tlsCertFile) options.tls = { caFile: c.tlsCaFile || undefined, certFile: c.tlsCertFile || undefined, keyFile: c.tlsKeyFile || undefined };
-    return options;
-  }
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Client options from the exporter's config: servers, auth (token, user and
+ * password from the environment, creds file) and TLS; reconnects forever
+ * every 250 ms. Reads the creds file (throws when it cannot).
+ */
+export function natsConnectOptions(c: NatsExporterConfig, id: string): ConnectionOptions {
+  const options: ConnectionOptions = {
+    servers: [...c.servers],
+    name: `sglang-otel-bridge ${id}`,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  };
+  if (c.tokenEnv) options.token = process.env[c.tokenEnv] ?? '';
+  if (c.user) {
+    options.user = c.user;
+    options.pass = process.env[c.passwordEnv] ?? '';
+  }
+  if (c.credsFile) options.authenticator = credsAuthenticator(readFileSync(c.credsFile));
+  if (c.tlsCaFile || c.tlsCertFile) options.tls = { caFile: c.tlsCaFile || undefined, certFile: c.tlsCertFile || undefined, keyFile: c.tlsKeyFile || undefined };
+  return options;
 }

@@ -71,15 +71,29 @@ export function diagnoseReading(dir: string, reading: DirectoryReading, families
     });
   }
   if (sglang) {
-    const tpRanks = new Set<string>();
-    for (const f of families) for (const s of f.samples) for (const [k, v] of s.labels) if (k === 'tp_rank') tpRanks.add(v);
-    if (tpRanks.size === 1 && tpRanks.has('0')) {
-      out.push({
-        code: 'sglang_scheduler_metrics_rank0_only',
-        message: 'scheduler metrics exist for tp_rank="0" only',
-        fix: 'with tensor parallelism, only attn_tp_rank 0 writes scheduler metrics: start SGLang with --enable-metrics-for-all-schedulers (sgl.Engine: enable_metrics_for_all_schedulers=True) to see every rank',
-      });
-    }
+    const ranks = diagnoseSchedulerRanks(families);
+    if (ranks) out.push(ranks);
   }
   return out;
+}
+
+/** Families as read from a directory or parsed from a scrape: only their samples' labels matter here. */
+interface LabelledFamilies {
+  readonly samples: readonly { readonly labels: readonly (readonly [string, string])[] }[];
+}
+
+/**
+ * SGLang's scheduler metrics seen for tp_rank "0" only: the other ranks'
+ * schedulers write none (sglang #7305). Undefined when several ranks, or no
+ * tp_rank label at all, are seen.
+ */
+export function diagnoseSchedulerRanks(families: readonly LabelledFamilies[]): Diagnosis | undefined {
+  const tpRanks = new Set<string>();
+  for (const f of families) for (const s of f.samples) for (const [k, v] of s.labels) if (k === 'tp_rank') tpRanks.add(v);
+  if (tpRanks.size !== 1 || !tpRanks.has('0')) return undefined;
+  return {
+    code: 'sglang_scheduler_metrics_rank0_only',
+    message: 'scheduler metrics exist for tp_rank="0" only',
+    fix: 'with tensor parallelism, only attn_tp_rank 0 writes scheduler metrics: start SGLang with --enable-metrics-for-all-schedulers (sgl.Engine: enable_metrics_for_all_schedulers=True) to see every rank',
+  };
 }

@@ -6,7 +6,8 @@ import { CumulativeClock, familiesToMetrics } from '../prometheus_multiproc/to-m
 import type { ScrapeConfig } from './config.js';
 import { LabelIntern, parseExposition } from './parse.js';
 
-const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1';
+/** What a scrape accepts: OpenMetrics first, then text 0.0.4 (as Prometheus asks). */
+export const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1';
 
 /**
  * Scrapes /metrics endpoints (SGLang's launch_server) like Prometheus:
