@@ -5,12 +5,14 @@ import { scrapeFactory } from './receivers/prometheus_scrape/factory.js';
 import { natsFactory } from './exporters/nats/factory.js';
 import { otlpHttpFactory } from './exporters/otlp_http/factory.js';
 import { prometheusFactory } from './exporters/prometheus/factory.js';
+import { filterFactory } from './processors/filter/factory.js';
+import { renameFactory } from './processors/rename/factory.js';
 import { welfordFactory } from './processors/welford/factory.js';
 import { zmqFpmFactory } from './receivers/zmq_fpm/factory.js';
 
 /** Every built-in component, registered explicitly (no discovery by file name). */
 export function builtinRegistry(): Registry {
   const registry = new Registry();
-  for (const factory of [zmqFpmFactory, multiprocFactory, scrapeFactory, welfordFactory, prometheusFactory, otlpHttpFactory, natsFactory, debugFactory]) registry.register(factory);
+  for (const factory of [zmqFpmFactory, multiprocFactory, scrapeFactory, welfordFactory, filterFactory, renameFactory, prometheusFactory, otlpHttpFactory, natsFactory, debugFactory]) registry.register(factory);
   return registry;
 }

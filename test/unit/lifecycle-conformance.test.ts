@@ -20,6 +20,8 @@ const MINIMAL: Record<string, unknown> = {
   'receiver:prometheus_multiproc': { directories: [dir] },
   'receiver:prometheus_scrape': { targets: ['http://127.0.0.1:9/metrics'], interval: '1s', timeout: '100ms' },
   'processor:welford': {},
+  'processor:filter': { exclude: { metric_names: ['sglang:*'] } },
+  'processor:rename': { preset: 'gen_ai' },
   'exporter:prometheus': { port: 0 },
   'exporter:nats': { servers: ['nats://127.0.0.1:9'] },
   'exporter:otlp_http': { endpoint: 'http://127.0.0.1:9/v1/metrics', timeout: '200ms' },
