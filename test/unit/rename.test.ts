@@ -256,7 +256,8 @@ describe('the rename processor', () => {
       'p.rules[3]',
       'p.rules[4].extra',
     ]);
-    assert.deepEqual(renameFactory.schema.validate({}, 'p').issues.map((i) => i.path), ['p.rules']);
+    assert.deepEqual(renameFactory.schema.validate({}, 'p').issues.map((i) => i.path), ['p.preset']);
+    assert.deepEqual(renameFactory.schema.validate({ preset: 'vllm' }, 'p').issues.map((i) => i.path), ['p.preset'], 'no second issue for the refused preset');
     assert.deepEqual(renameFactory.schema.validate({ preset: 'gen_ai', gen_ai: { server_port: 'http' } }, 'p').issues.map((i) => i.path), ['p.gen_ai.server_port']);
     const ok = renameFactory.schema.validate({ preset: 'gen_ai', gen_ai: { server_port: 30000 } }, 'p');
     assert.deepEqual(ok.issues, []);

@@ -129,7 +129,8 @@ export const renameSchema = defineSchema<RenameConfig>(
         if (spec) rules.push(spec);
       });
     const preset = v.preset as Preset;
-    if (preset === 'none' && Array.isArray(v.rules) && v.rules.length === 0) issue('rules', 'give rules, a preset ("gen_ai" or "dynamo"), or both');
+    // Reported on preset: when convict refused the preset, the check is left out (no cascade).
+    if (preset === 'none' && Array.isArray(v.rules) && v.rules.length === 0) issue('preset', 'give a preset ("gen_ai" or "dynamo"), rules, or both');
     const g = presetOptions(v.gen_ai, 'gen_ai', GEN_AI_DEFAULTS, issue);
     const d = presetOptions(v.dynamo, 'dynamo', DYNAMO_DEFAULTS, issue);
     if (g.server_port && !/^\d{1,5}$/.test(g.server_port)) issue('gen_ai.server_port', 'must be a port number');
