@@ -40,6 +40,14 @@ export class SelfTelemetry {
     return this.counter('bridge_receiver_accepted_items_total', 'Items a receiver accepted into the pipeline (FPM records, metric points).', { receiver });
   }
 
+  /** Items a processor received and sent on (the same families for every processor). */
+  processorFlow(processor: string): { incoming: Cell; outgoing: Cell } {
+    return {
+      incoming: this.counter('bridge_processor_incoming_items_total', 'Items a processor received (FPM records, metric points).', { processor }),
+      outgoing: this.counter('bridge_processor_outgoing_items_total', 'Items a processor sent on.', { processor }),
+    };
+  }
+
   /** Items an exporter delivered (the same family for every exporter). */
   exporterSent(exporter: string): Cell {
     return this.counter('bridge_exporter_sent_items_total', 'Items an exporter delivered (for prometheus: points stored for scraping).', { exporter });

@@ -2,6 +2,7 @@ import type { Consumer, CreateSettings, Processor } from '../../component/contra
 import type { Batch } from '../../model/batch.js';
 import { countPoints } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
+import { DROPPED_HELP } from '../common/telemetry.js';
 import type { FilterConfig } from './config.js';
 import { compileFilter, type MetricFilter } from './filter.js';
 
@@ -22,10 +23,8 @@ export class FilterProcessor implements Processor {
     private readonly next: Consumer,
   ) {
     this.filter = compileFilter(config);
-    const labels = { processor: settings.id };
-    this.incoming = settings.telemetry.counter('bridge_processor_incoming_items_total', 'Items a processor received (FPM records, metric points).', labels);
-    this.outgoing = settings.telemetry.counter('bridge_processor_outgoing_items_total', 'Items a processor sent on.', labels);
-    this.dropped = settings.telemetry.counter('bridge_processor_dropped_items_total', 'Items a processor dropped, by reason (filtered: left out by a filter processor).', { ...labels, reason: 'filtered' });
+    ({ incoming: this.incoming, outgoing: this.outgoing } = settings.telemetry.processorFlow(settings.id));
+    this.dropped = settings.telemetry.counter('bridge_processor_dropped_items_total', DROPPED_HELP, { processor: settings.id, reason: 'filtered' });
   }
 
   async start(): Promise<void> {}

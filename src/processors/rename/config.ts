@@ -26,7 +26,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function stringRecord(v: unknown, at: string, issue: Issue, what: string): Record<string, string> {
+/** An object of strings; `labels`: the values are label names, so they must not be empty. */
+function stringRecord(v: unknown, at: string, issue: Issue, what: string, labels: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   if (v === undefined) return out;
   if (!isObject(v)) {
@@ -34,7 +35,7 @@ function stringRecord(v: unknown, at: string, issue: Issue, what: string): Recor
     return out;
   }
   for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string' || (what.startsWith('label') && !val)) issue(`${at}.${k}`, 'must be a non-empty string');
+    if (typeof val !== 'string' || (labels && !val)) issue(`${at}.${k}`, labels ? 'must be a label name' : 'must be a string');
     else out[k] = val;
   }
   return out;
@@ -53,11 +54,11 @@ function actions(v: unknown, at: string, issue: Issue): AttributeActions {
     else v.drop.forEach((d, i) => (typeof d === 'string' && d ? drop.push(d) : issue(`${at}.drop[${i}]`, 'must be a label name')));
   }
   return {
-    copy: stringRecord(v.copy, `${at}.copy`, issue, 'label names to new label names'),
-    rename: stringRecord(v.rename, `${at}.rename`, issue, 'label names to new label names'),
+    copy: stringRecord(v.copy, `${at}.copy`, issue, 'label names to new label names', true),
+    rename: stringRecord(v.rename, `${at}.rename`, issue, 'label names to new label names', true),
     drop,
-    insert: stringRecord(v.insert, `${at}.insert`, issue, 'values by label'),
-    set: stringRecord(v.set, `${at}.set`, issue, 'values by label'),
+    insert: stringRecord(v.insert, `${at}.insert`, issue, 'values by label', false),
+    set: stringRecord(v.set, `${at}.set`, issue, 'values by label', false),
   };
 }
 
