@@ -116,7 +116,7 @@ test('components lists every option with its default', async () => {
   const list = JSON.parse(p.out());
   const zmq = list.find((c: { type: string }) => c.type === 'zmq_fpm');
   assert.equal(zmq.options.find((o: { name: string }) => o.name === 'heartbeat_timeout').default, '3s');
-  assert.deepEqual(list.map((c: { kind: string; type: string }) => `${c.kind}:${c.type}`).sort(), ['exporter:debug', 'exporter:nats', 'exporter:otlp_http', 'exporter:prometheus', 'processor:welford', 'receiver:prometheus_multiproc', 'receiver:prometheus_scrape', 'receiver:zmq_fpm']);
+  assert.deepEqual(list.map((c: { kind: string; type: string }) => `${c.kind}:${c.type}`).sort(), ['exporter:debug', 'exporter:nats', 'exporter:otlp_http', 'exporter:prometheus', 'processor:dp_merge', 'processor:filter', 'processor:rank_relabel', 'processor:rename', 'processor:welford', 'receiver:prometheus_multiproc', 'receiver:prometheus_scrape', 'receiver:zmq_fpm']);
 });
 
 test('validate --print: options as they will run; header values and other secrets redacted', async () => {

@@ -22,6 +22,8 @@ const MINIMAL: Record<string, unknown> = {
   'processor:welford': {},
   'processor:rank_relabel': {},
   'processor:dp_merge': {},
+  'processor:filter': { exclude: { metric_names: ['sglang:*'] } },
+  'processor:rename': { preset: 'gen_ai' },
   'exporter:prometheus': { port: 0 },
   'exporter:nats': { servers: ['nats://127.0.0.1:9'] },
   'exporter:otlp_http': { endpoint: 'http://127.0.0.1:9/v1/metrics', timeout: '200ms' },

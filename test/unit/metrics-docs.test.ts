@@ -22,3 +22,20 @@ test('docs/metrics.md names every FPM family, in its Prometheus and OTLP forms',
     assert.ok(doc.includes(`\`${m.name}\``), `${m.name} is documented`);
   }
 });
+
+test('docs/metrics.md names every metric the rename presets produce, in its OTLP and Prometheus forms', async () => {
+  const { dynamoRules, genAiRules } = await import('../../src/processors/rename/presets.js');
+  const rules = [
+    ...genAiRules({ providerName: 'sglang', operationName: 'chat', serverAddress: '', serverPort: '' }),
+    ...dynamoRules({ source: 'frontend', namespace: 'dynamo', component: 'backend', endpoint: 'generate' }),
+    ...dynamoRules({ source: 'router', namespace: 'dynamo', component: 'backend', endpoint: 'generate' }),
+  ];
+  for (const r of rules) {
+    const kind = r.to.endsWith('_total') ? 'sum' : 'histogram';
+    const m = { kind, monotonic: true, name: r.to, unit: r.unit ?? '', description: '', points: [] } as Parameters<typeof familyName>[0];
+    const prometheus = kind === 'sum' ? `${familyName(m)}_total` : familyName(m);
+    assert.ok(doc.includes(`\`${r.to}\``), `${r.to} is documented`);
+    assert.ok(doc.includes(`\`${prometheus}\``), `${prometheus} is documented`);
+    assert.ok(doc.includes(`\`${r.from.source}\``), `${r.from.source} is documented`);
+  }
+});
