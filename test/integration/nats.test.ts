@@ -124,7 +124,9 @@ test('fpm mode: nats-server restarted mid-run; no record lost, held ones deliver
   const endpoint = `tcp://127.0.0.1:${base}`;
   const bridge = await startBridge({
     receivers: { zmq_fpm: { endpoint, dp_size: 2 } },
-    exporters: { nats: { servers: [nats.url], mode: 'fpm', confirm_interval: '100ms' } },
+    // The bridge reconnects well after the test's subscriber (50 ms): NATS drops what is
+    // published while nobody subscribes, and the subscriber has to reconnect too.
+    exporters: { nats: { servers: [nats.url], mode: 'fpm', confirm_interval: '100ms', reconnect_wait: '1500ms' } },
     pipelines: { 'metrics/fpm': { receivers: ['zmq_fpm'], exporters: ['nats'] } },
   });
   cleanup.push(() => bridge.stop());
@@ -132,7 +134,7 @@ test('fpm mode: nats-server restarted mid-run; no record lost, held ones deliver
   const seen = new Set<string>();
   let duplicates = 0;
   const subscribe = async () => {
-    const sink = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const sink = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 });
     cleanup.push(() => sink.close());
     sink.subscribe('sglang.fpm.>', {
       callback: (err, msg) => {

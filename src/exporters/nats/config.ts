@@ -24,6 +24,8 @@ export interface NatsExporterConfig {
   readonly bufferMessages: number;
   /** Time between delivery confirmations (a PING/PONG round trip with the server), ms. */
   readonly confirmIntervalMs: number;
+  /** Wait between reconnect attempts after the connection broke (ms). */
+  readonly reconnectWaitMs: number;
 }
 
 export const DEFAULT_SUBJECT: Record<NatsMode, string> = {
@@ -49,6 +51,7 @@ export const natsSchema = defineSchema<NatsExporterConfig>(
     tls_cert_file: { doc: 'PEM client certificate (mutual TLS, with tls_key_file).', format: String, default: '' },
     tls_key_file: { doc: 'PEM client key for tls_cert_file.', format: String, default: '' },
     buffer_size: { doc: 'Most messages held while the server is unreachable (and sent but not yet confirmed); more is dropped and counted (reason queue_full).', format: 'positive-int', default: 100_000, unit: 'messages' },
+    reconnect_wait: { doc: 'Wait between attempts to reconnect after the connection broke (the client keeps trying forever).', format: 'duration', default: '250ms', unit: 'ms' },
     confirm_interval: { doc: 'How often delivery is confirmed with a PING/PONG round trip; unconfirmed messages are re-sent after a reconnect.', format: 'duration', default: '1s', unit: 'ms' },
   },
   (v, issue) => {
@@ -81,6 +84,7 @@ export const natsSchema = defineSchema<NatsExporterConfig>(
       tlsKeyFile: v.tls_key_file as string,
       bufferMessages: v.buffer_size as number,
       confirmIntervalMs: v.confirm_interval as number,
+      reconnectWaitMs: v.reconnect_wait as number,
     };
   },
 );

@@ -193,7 +193,7 @@ export function natsConnectOptions(c: NatsExporterConfig, id: string): Connectio
     name: `sglang-otel-bridge ${id}`,
     reconnect: true,
     maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
+    reconnectTimeWait: c.reconnectWaitMs,
   };
   if (c.tokenEnv) options.token = process.env[c.tokenEnv] ?? '';
   if (c.user) {
