@@ -19,6 +19,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+COPY plugins ./plugins
 COPY config/default.json /etc/sglang-otel-bridge/config.json
 USER node
 EXPOSE 9464
