@@ -17,6 +17,7 @@ import { SelfTelemetry } from '../../src/telemetry/self-telemetry.js';
 import { serveRequests } from './ipc.js';
 import { LoopDelay } from './loop-delay.js';
 import { bridgeMetrics, planSeries } from './series.js';
+import { renderTimes } from './render-times.js';
 
 const plan = planSeries(Number(process.argv[2]), Number(process.argv[3]));
 const { config, issues } = prometheusFactory.schema.validate({ port: 0, self_telemetry: false }, 'exporters["prometheus"]');
@@ -34,23 +35,9 @@ function consume(step: number, freshLabels: boolean): { ms: number } {
   return { ms: performance.now() - t0 };
 }
 
-/** Renders the exposition `n` times in-process: wall ms and process CPU ms (user + system) of each. */
-async function renderTimes(n: number): Promise<{ wallMs: number; cpuMs: number }[]> {
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await exporter.expositionChunks('text');
-    const wallMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    out.push({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
-  }
-  return out;
-}
-
 serveRequests({
   url: () => exporter.url(),
-  render: (a: { n: number }) => renderTimes(a.n),
+  render: (a: { n: number }) => renderTimes(a.n, () => exporter.expositionChunks('text')),
   load: () => consume(0, false),
   update: (a: { step: number; freshLabels: boolean }) => consume(a.step, a.freshLabels),
   loopReset: () => loop.reset(),

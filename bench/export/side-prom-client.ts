@@ -18,6 +18,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { serveRequests } from './ipc.js';
 import { LoopDelay } from './loop-delay.js';
 import { HISTOGRAM_BOUNDS, planSeries, seriesValue } from './series.js';
+import { renderTimes } from './render-times.js';
 
 const plan = planSeries(Number(process.argv[2]), Number(process.argv[3]));
 const registry = new Registry();
@@ -53,22 +54,8 @@ function setAll(step: number): { ms: number } {
   return { ms: performance.now() - t0 };
 }
 
-/** Renders the exposition `n` times in-process: wall ms and process CPU ms (user + system) of each. */
-async function renderTimes(n: number): Promise<{ wallMs: number; cpuMs: number }[]> {
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await registry.metrics();
-    const wallMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    out.push({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
-  }
-  return out;
-}
-
 serveRequests({
-  render: (a: { n: number }) => renderTimes(a.n),
+  render: (a: { n: number }) => renderTimes(a.n, () => registry.metrics()),
   url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`,
   load: () => setAll(0),
   update: (a: { step: number }) => setAll(a.step),
