@@ -56,7 +56,17 @@ export class ZmqFpmReceiver implements Receiver {
     warmUpDecoder(); // before connecting: the first messages meet optimised code
     this.config.endpoints.forEach((endpoint, rank) => {
       const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now(), this.config.keepPayload || (this.settings.keepFpmPayload ?? false));
-      const handlers = { message: (frames: Uint8Array[]) => this.onMessage(stream, frames), disconnected: () => stream.disconnected() };
+      let reported = '';
+      const handlers = {
+        message: (frames: Uint8Array[]) => this.onMessage(stream, frames),
+        disconnected: () => stream.disconnected(),
+        connectFailed: (err: NodeJS.ErrnoException) => {
+          if (reported === err.code) return; // once per kind of failure, not every 100 ms
+          reported = err.code ?? '';
+          const fix = err.code === 'EACCES' ? 'the bridge\'s user may not open the socket file: run it in the publisher\'s group, or make the directory group-writable (umask 0002)' : 'check the endpoint';
+          logger.warn('cannot connect to an FPM endpoint; retrying', { endpoint, dp_rank: rank, code: err.code, error: err.message, fix });
+        },
+      };
       const connection =
         libzmq
           ? new libzmq(endpoint, this.config, handlers, logger)

@@ -21,7 +21,16 @@ export interface ZmtpHandlers {
   disconnected(reason: string): void;
   /** The handshake with a publisher completed. */
   connected?(): void;
+  /**
+   * A connection attempt failed for a reason other than "nobody there yet"
+   * (ECONNREFUSED, ENOENT: the publisher has not bound; retried quietly), for
+   * example EACCES on an ipc socket file the bridge may not open. Retried too.
+   */
+  connectFailed?(error: NodeJS.ErrnoException): void;
 }
+
+/** Connection errors that only mean the publisher is not (yet) there. */
+const NOT_THERE_YET = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE']);
 
 export interface ZmtpOptions {
   readonly maxMessageBytes: number;
@@ -203,8 +212,9 @@ export class ZmtpSubscriber {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(greeting()));
-    socket.on('error', () => {
-      /* 'close' follows: reconnect there */
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // 'close' follows: reconnect there.
+      if (!this.established && err.code && !NOT_THERE_YET.has(err.code)) this.handlers.connectFailed?.(err);
     });
     socket.on('close', () => {
       if (this.socket !== socket) return;
