@@ -1,15 +1,18 @@
 import type { Factory } from '../component/contracts.js';
 import { builtinRegistry } from '../components.js';
+import { withPlugins } from '../config/load.js';
 import { parse } from './args.js';
 
-export const COMPONENTS_HELP = `Usage: sglang-otel-bridge components [--json]
+export const COMPONENTS_HELP = `Usage: sglang-otel-bridge components [--json] [--plugin MODULE]...
 
 Lists every receiver, processor and exporter with its options: what each
 does, its unit and its default.
 
 Options:
-  --json      machine-readable output
-  -h, --help  this help`;
+  --json            machine-readable output
+  --plugin MODULE   also list a plugin's components (a file, a folder or an
+                    npm package name, as in a config's "plugins"); repeatable
+  -h, --help        this help`;
 
 function describeFormat(format: unknown): string {
   if (Array.isArray(format)) return `one of ${format.map((f) => JSON.stringify(f)).join(' | ')}`;
@@ -27,12 +30,17 @@ export function describeFactories(factories: Factory[]) {
 }
 
 export async function componentsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { json: { type: 'boolean' } });
+  const { values } = parse(argv, { json: { type: 'boolean' }, plugin: { type: 'string', multiple: true } });
   if (values.help) {
     console.log(COMPONENTS_HELP);
     return 0;
   }
-  const described = describeFactories(builtinRegistry().list());
+  const { registry, issues } = await withPlugins({ plugins: values.plugin ?? [] }, builtinRegistry(), process.cwd());
+  if (issues.length) {
+    for (const i of issues) console.error(`${i.path.replace(/^plugins/, '--plugin')}: ${i.message}`);
+    return 2;
+  }
+  const described = describeFactories(registry.list());
   if (values.json) {
     console.log(JSON.stringify(described, null, 2));
     return 0;

@@ -138,3 +138,14 @@ test('validate --print: options as they will run; header values and other secret
   assert.deepEqual(printed.receivers.prometheus_scrape.headers, { 'x-api-key': '<redacted>' });
   assert.equal(printed.exporters.otlp_http.protocol, 'http/protobuf', 'defaults filled in');
 });
+
+test('components --plugin lists a plugin\'s components with their options; a plugin that cannot load exits 2 naming it', async () => {
+  const p = start(['components', '--json', '--plugin', './plugins/webhook']);
+  assert.equal(await p.exit, 0, p.err());
+  const webhook = JSON.parse(p.out()).find((c: { type: string }) => c.type === 'webhook');
+  assert.equal(webhook.kind, 'exporter');
+  assert.equal(webhook.options.find((o: { name: string }) => o.name === 'max_batch_points').default, 1000);
+  const bad = start(['components', '--plugin', './no-such-plugin.js']);
+  assert.equal(await bad.exit, 2);
+  assert.match(bad.err(), /--plugin\[0\]: cannot load plugin "\.\/no-such-plugin\.js"/);
+});
