@@ -6,7 +6,10 @@
  * a key repeated within a file, many processes sharing each pattern (so the
  * cached checks are reused), processes without repeats in between. The
  * output must be prometheus_client 0.16's, in a one-shot merge and in a
- * long-lived engine after values changed in place.
+ * long-lived engine after values changed in place. A one-shot merge gives
+ * gauges in mode all and liveall as per-process values (`perProcess`) that
+ * the text writer reads without a sample object each: that text and the
+ * samples made on demand must say the same as the engine's samples.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,5 +73,28 @@ describe('merge.ts: a process writing one gauge series twice in one read', () =>
         assert.match(text, new RegExp(`^g\\{a="x",pid="7"\\} ${7000 + step}\\.0$`, 'm'));
       }
     }
+  });
+});
+
+describe('mergeFiles: all and liveall gauges as per-process values', () => {
+  const dir = tempDir('gauge-per-process');
+  temps.push(dir);
+  // label names sorting before and after `pid` (p, q: next to it); values needing escapes
+  const labelSets: Record<string, string>[] = [{}, { a: 'x' }, { zz: 'q"uote', a: 'back\\slash' }, { p: '1', q: 'new\nline' }];
+  for (const [n, pid] of ['1', '22', '333'].entries()) {
+    writeDb(path.join(dir, `gauge_all_${pid}.db`), labelSets.map((labels, i) => ({ key: key('g', labels), value: n * 10 + i + 0.5 })), 'legacy');
+    writeDb(path.join(dir, `gauge_liveall_${pid}.db`), [{ key: key('l', { tp_rank: String(n) }), value: -n }], 'legacy');
+  }
+
+  test('the text, the samples made on demand and the engine\'s samples agree, and prometheus_client prints the same', () => {
+    const files = new MultiprocReader('legacy').read(dir).files;
+    const once = mergeFiles(files, floatToGoString);
+    for (const f of once) assert.ok(f.perProcess, `${f.name} has per-process values`);
+    const text = renderPythonExposition(once);
+    const eager = new MergeEngine().merge(new MultiprocReader('legacy').read(dir).files, floatToGoString);
+    assert.equal(eager.some((f) => f.perProcess), false);
+    assert.equal(text, renderPythonExposition(eager));
+    assert.deepEqual(once.map((f) => f.samples), eager.map((f) => f.samples));
+    assert.equal(text, pythonExposition(dir));
   });
 });

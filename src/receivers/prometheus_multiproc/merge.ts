@@ -40,6 +40,21 @@ export interface MergedFamily {
   readonly help: string;
   readonly mode?: GaugeMode;
   readonly samples: MergedSample[];
+  /**
+   * A gauge in mode all or liveall from a one-shot merge (`mergeFiles`): the
+   * same samples in the same order, one per process and series, readable
+   * without an object each (`samples` is then made on first use).
+   */
+  readonly perProcess?: ProcessValues;
+}
+
+/** One value per process and series, in output order: sample j is series(j) with a `pid` label pid(j) appended, valued value(j). */
+export interface ProcessValues {
+  readonly length: number;
+  /** The series' sample name and labels (without `pid`); the same object for every process writing the series. */
+  series(j: number): { readonly name: string; readonly labels: Labels };
+  pid(j: number): string;
+  value(j: number): number;
 }
 
 export interface MergeOptions {
@@ -233,6 +248,19 @@ export class MergeEngine {
 
   /** Merges one read of a directory (files in sorted name order). */
   merge(files: readonly FileEntries[], formatBound: (b: number) => string): MergedFamily[] {
+    return this.mergeRead(files, formatBound, false);
+  }
+
+  /**
+   * One merge of an engine that is not used again: families in mode all or
+   * liveall carry `perProcess` and make `samples` only when asked (the
+   * engine's state, which they read, is never reset).
+   */
+  mergeOnce(files: readonly FileEntries[], formatBound: (b: number) => string): MergedFamily[] {
+    return this.mergeRead(files, formatBound, true);
+  }
+
+  private mergeRead(files: readonly FileEntries[], formatBound: (b: number) => string, once: boolean): MergedFamily[] {
     this.gen++;
     this.seq = 0;
     this.touchedFamilies = [];
@@ -241,7 +269,7 @@ export class MergeEngine {
       if (f.file.kind === 'gauge') this.addGauge(f);
       else this.add(f);
     }
-    return this.output(formatBound);
+    return this.output(formatBound, once);
   }
 
   /** Marks a family touched by the current read (its touch lists start empty). */
@@ -464,10 +492,14 @@ export class MergeEngine {
     return slot;
   }
 
-  private output(formatBound: (b: number) => string): MergedFamily[] {
+  private output(formatBound: (b: number) => string, once: boolean): MergedFamily[] {
     const gen = this.gen;
     const out: MergedFamily[] = [];
     for (const fam of this.touchedFamilies) {
+      if (once && fam.type === 'gauge' && (fam.mode === 'all' || fam.mode === 'liveall' || fam.mode === undefined)) {
+        out.push(perProcessFamily(fam, gen));
+        continue;
+      }
       let samples: MergedSample[];
       if (fam.type === 'gauge' && isMostRecent(fam.mode)) samples = this.mostRecent(fam);
       else if (fam.type === 'gauge') samples = reduceGauges(fam, gen);
@@ -602,6 +634,28 @@ function reduceGauges(fam: Family, gen: number): MergedSample[] {
   return merged.map((r) => sampleOf(r, r.name, r.labels, r.value));
 }
 
+/** A family in mode all or liveall whose samples are made on first use; `perProcess` reads the touches. */
+function perProcessFamily(fam: Family, gen: number): MergedFamily {
+  const t = fam.touchedGauges;
+  const perProcess: ProcessValues = {
+    length: t.file.length,
+    series: (j) => seriesAt(t, j),
+    pid: (j) => t.file[j].pid,
+    value: (j) => t.value[j],
+  };
+  let samples: MergedSample[] | undefined;
+  return {
+    name: fam.name,
+    type: fam.type,
+    help: fam.help,
+    mode: fam.mode,
+    perProcess,
+    get samples() {
+      return (samples ??= reduceGauges(fam, gen));
+    },
+  };
+}
+
 /** The touch with the greatest timestamp among `list`; the first in read order on ties. */
 function latest(t: GaugeTouches, list: readonly number[]): number {
   let best = list[0];
@@ -644,5 +698,5 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
 
 /** One-shot merge of files read in sorted order. */
 export function mergeFiles(files: readonly FileEntries[], formatBound: (b: number) => string, options: MergeOptions = {}): MergedFamily[] {
-  return new MergeEngine(options).merge(files, formatBound);
+  return new MergeEngine(options).mergeOnce(files, formatBound);
 }
