@@ -112,13 +112,15 @@ interface GaugeSeries {
   readonly sampleKey: string;
   /** The merged sample this series is reduced into (min, max and sum modes; made on first use). */
   reduced?: Reduced;
+  /** Scratch mark for finding a series twice in one keys array. */
+  mark: number;
 }
 
 /** The gauge series of one keys array (shared by the files of every process with those keys). */
 interface GaugeKeys {
-  /** Identity for caching overlap checks between keys arrays. */
-  readonly id: number;
   readonly series: GaugeSeries[];
+  /** The keys this array grew out of (a shared template's), whose files' outputs are carried over. */
+  readonly base?: GaugeKeys;
   /** Distinct families of `series`, in order of first appearance. */
   readonly families: Family[];
   /** Whether one series appears twice in `series` (a damaged or hand-made file). */
@@ -232,11 +234,9 @@ export class MergeEngine {
   private readonly gaugeSeries = new Map<ParsedKey, GaugeSeries>();
   /** Each process's gauge files, by keys array and pid. */
   private readonly gaugeFiles = new WeakMap<GaugeKeys, Map<string, GaugeFile>>();
-  private gaugeKeysCount = 0;
-  /** The gauge keys each process's files brought in the current read (to find a series written twice). */
-  private readonly pidKeys = new Map<string, { gen: number; keys: GaugeKeys[] }>();
-  /** Whether keys arrays share a series, by their ids and lengths. */
-  private overlapCache = new Map<string, boolean>();
+  private markSeq = 0;
+  /** The gauge families each process's files brought in the current read (to find a series written twice). */
+  private readonly pidFamilies = new Map<string, { gen: number; families: Family[] }>();
   /** Rank labels each process carries on its own series (for per-rank gauges). */
   private readonly pidRanks = new Map<string, [string, string][]>();
   private gen = 0;
@@ -350,19 +350,23 @@ export class MergeEngine {
 
   /**
    * Undefined when no series of `keys` can have been written by `pid` already
-   * in this read (the usual case: checked once per combination of keys arrays);
-   * otherwise where each series this process wrote stands in its family's touches.
+   * in this read (the usual case: the process's earlier gauge files hold
+   * other families, and the keys repeat no series); otherwise where each
+   * series this process wrote stands in its family's touches.
    */
   private writtenBefore(pid: string, keys: GaugeKeys): Map<GaugeSeries, number> | undefined {
-    let state = this.pidKeys.get(pid);
-    if (state === undefined || state.gen !== this.gen) {
-      if (state === undefined) this.pidKeys.set(pid, (state = { gen: this.gen, keys: [] }));
+    let state = this.pidFamilies.get(pid);
+    if (state === undefined) this.pidFamilies.set(pid, (state = { gen: this.gen, families: [] }));
+    else if (state.gen !== this.gen) {
       state.gen = this.gen;
-      state.keys.length = 0;
+      state.families.length = 0;
     }
-    const earlier = state.keys;
-    state.keys.push(keys);
-    if (!keys.repeats && (earlier.length === 1 || !this.overlaps(earlier, keys))) return undefined;
+    let overlap = keys.repeats;
+    for (const fam of keys.families) {
+      if (state.families.includes(fam)) overlap = true;
+      else state.families.push(fam);
+    }
+    if (!overlap) return undefined;
     const written = new Map<GaugeSeries, number>();
     for (const fam of keys.families) {
       const t = fam.touchedGauges;
@@ -371,27 +375,13 @@ export class MergeEngine {
     return written;
   }
 
-  /** Whether `keys` (the last of `all`) shares a series with the keys arrays before it. */
-  private overlaps(all: readonly GaugeKeys[], keys: GaugeKeys): boolean {
-    const id = all.map((k) => `${k.id}:${k.series.length}`).join(',');
-    let hit = this.overlapCache.get(id);
-    if (hit === undefined) {
-      const before = new Set<GaugeSeries>();
-      for (let j = 0; j < all.length - 1; j++) for (const s of all[j].series) before.add(s);
-      hit = keys.series.some((s) => before.has(s));
-      if (this.overlapCache.size > 10_000) this.overlapCache = new Map();
-      this.overlapCache.set(id, hit);
-    }
-    return hit;
-  }
-
   /** The gauge series of a file's keys, resolving only keys not seen before. */
   private gaugeKeysOf(f: FileEntries): GaugeKeys {
     let keys = this.gaugeKeys.get(f.keys);
     if (keys === undefined) {
       // A file that grew out of a shared template starts from the template's series.
       const base = f.copiedFrom ? this.gaugeKeys.get(f.copiedFrom) : undefined;
-      keys = { id: ++this.gaugeKeysCount, series: base ? base.series.slice() : [], families: base ? base.families.slice() : [], repeats: base ? base.repeats : false };
+      keys = { series: base ? base.series.slice() : [], base, families: base ? base.families.slice() : [], repeats: base ? base.repeats : false };
       this.gaugeKeys.set(f.keys, keys);
     }
     const from = keys.series.length;
@@ -401,7 +391,13 @@ export class MergeEngine {
         keys.series.push(s);
         if (!keys.families.includes(s.family)) keys.families.push(s.family);
       }
-      keys.repeats = new Set(keys.series).size !== keys.series.length;
+      const mark = ++this.markSeq;
+      let repeats = false;
+      for (const s of keys.series) {
+        if (s.mark === mark) repeats = true;
+        s.mark = mark;
+      }
+      keys.repeats = repeats;
     }
     return keys;
   }
@@ -410,7 +406,11 @@ export class MergeEngine {
     let byPid = this.gaugeFiles.get(keys);
     if (byPid === undefined) this.gaugeFiles.set(keys, (byPid = new Map()));
     let file = byPid.get(pid);
-    if (file === undefined) byPid.set(pid, (file = { keys, pid, outLabels: [], samples: [] }));
+    if (file === undefined) {
+      // A file that grew out of a template keeps the outputs made for it so far (same labels, samples while unchanged).
+      const before = keys.base ? this.gaugeFiles.get(keys.base)?.get(pid) : undefined;
+      byPid.set(pid, (file = { keys, pid, outLabels: before ? before.outLabels.slice() : [], samples: before ? before.samples.slice() : [] }));
+    }
     return file;
   }
 
@@ -419,7 +419,7 @@ export class MergeEngine {
     if (s === undefined) {
       const family = this.familyOf(file, key);
       family.mode = file.mode;
-      this.gaugeSeries.set(key, (s = { family, name: key.sampleName, labels: key.labels, sampleKey: key.sampleKey, reduced: undefined }));
+      this.gaugeSeries.set(key, (s = { family, name: key.sampleName, labels: key.labels, sampleKey: key.sampleKey, reduced: undefined, mark: 0 }));
     }
     return s;
   }
