@@ -37,6 +37,15 @@ export interface DirectoryReading {
   readonly bytesRead: number;
 }
 
+/** A key met at an entry index: its bytes (arena[at, at + length)) and its parse. */
+interface Candidate {
+  readonly arena: Buffer;
+  readonly at: number;
+  readonly length: number;
+  readonly key: ParsedKey;
+}
+const ARENA = 1 << 16;
+
 /** Distinct keys remembered per entry index (label variants such as tp_rank). */
 const MAX_CANDIDATES = 16;
 
@@ -105,7 +114,10 @@ export class MultiprocReader {
    * the same keys in the same order, so a new file's key is usually found by
    * comparing bytes with these (no string made, no hashing).
    */
-  private byIndex: { bytes: Buffer; key: ParsedKey }[][] = [];
+  private byIndex: Candidate[][] = [];
+  /** Where candidates' key bytes are kept: appended to, a new one when full (no Buffer object per key). */
+  private arena = Buffer.alloc(ARENA);
+  private arenaUsed = 0;
   private lastCandidate = 0;
   /** A cached file went away since the last pruneKeys(). */
   private filesDropped = false;
@@ -208,7 +220,7 @@ export class MultiprocReader {
       for (let j = 0; j < n; j++) {
         const at = (this.lastCandidate + j) % n;
         const c = candidates[at];
-        if (c.bytes.length === length && buf.compare(c.bytes, 0, length, start, start + length) === 0) {
+        if (c.length === length && buf.compare(c.arena, c.at, c.at + length, start, start + length) === 0) {
           this.lastCandidate = at;
           return c.key;
         }
@@ -226,8 +238,20 @@ export class MultiprocReader {
     }
     // A key found by text without comparing may be a candidate here already: only a new key is added then.
     const list = candidates ?? (this.byIndex[index] = []);
-    if (list.length < MAX_CANDIDATES && (tried || fresh || candidates === undefined)) list.push({ bytes: Buffer.from(buf.subarray(start, start + length)), key });
+    if (list.length < MAX_CANDIDATES && (tried || fresh || candidates === undefined)) list.push(this.candidate(buf, start, length, key));
     return key;
+  }
+
+  /** A candidate holding a copy of buf[start, start + length). */
+  private candidate(buf: Buffer, start: number, length: number, key: ParsedKey): Candidate {
+    if (this.arenaUsed + length > this.arena.length) {
+      this.arena = Buffer.alloc(Math.max(ARENA, length));
+      this.arenaUsed = 0;
+    }
+    const at = this.arenaUsed;
+    buf.copy(this.arena, at, start, start + length);
+    this.arenaUsed += length;
+    return { arena: this.arena, at, length, key };
   }
 
   private readFile(file: string, name: DbFileName): { entries: FileEntries; parsed: number; bytes: number; layout: Layout } | { reason: SkipReason; detail: string } {
