@@ -144,10 +144,12 @@ interface GaugeFile {
  * later value; for mostrecent the strictly newer timestamp).
  */
 interface GaugeTouches {
-  file: GaugeFile[];
-  entry: number[];
-  value: number[];
-  timestamp: number[];
+  /** How many touches the current read made: the arrays' first `n` elements (the arrays keep their storage from read to read). */
+  n: number;
+  readonly file: GaugeFile[];
+  readonly entry: number[];
+  readonly value: number[];
+  readonly timestamp: number[];
 }
 
 interface BucketGroup {
@@ -278,11 +280,7 @@ export class MergeEngine {
     fam.seq = ++this.seq;
     fam.touchedShared.length = 0;
     fam.touchedGroups.length = 0;
-    const g = fam.touchedGauges;
-    g.file.length = 0;
-    g.entry.length = 0;
-    g.value.length = 0;
-    g.timestamp.length = 0;
+    fam.touchedGauges.n = 0;
     this.touchedFamilies.push(fam);
   }
 
@@ -339,12 +337,13 @@ export class MergeEngine {
           }
           continue;
         }
-        written.set(series[i], t.file.length);
+        written.set(series[i], t.n);
       }
-      t.file.push(file);
-      t.entry.push(i);
-      t.value.push(values[i]);
-      t.timestamp.push(timestamps[i]);
+      const at = t.n++;
+      t.file[at] = file;
+      t.entry[at] = i;
+      t.value[at] = values[i];
+      t.timestamp[at] = timestamps[i];
     }
   }
 
@@ -370,7 +369,7 @@ export class MergeEngine {
     const written = new Map<GaugeSeries, number>();
     for (const fam of keys.families) {
       const t = fam.touchedGauges;
-      for (let j = 0; j < t.file.length; j++) if (t.file[j].pid === pid) written.set(t.file[j].keys.series[t.entry[j]], j);
+      for (let j = 0; j < t.n; j++) if (t.file[j].pid === pid) written.set(t.file[j].keys.series[t.entry[j]], j);
     }
     return written;
   }
@@ -462,7 +461,7 @@ export class MergeEngine {
   private familyOf(file: DbFileName, key: ParsedKey): Family {
     let fam = this.families.get(key.metricName);
     if (!fam) {
-      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedGauges: { file: [], entry: [], value: [], timestamp: [] }, touchedGroups: [] };
+      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedGauges: { n: 0, file: [], entry: [], value: [], timestamp: [] }, touchedGroups: [] };
       this.families.set(key.metricName, fam);
     }
     return fam;
@@ -514,7 +513,7 @@ export class MergeEngine {
   private mostRecent(fam: Family): MergedSample[] {
     const t = fam.touchedGauges;
     const bySample = new Map<string, number[]>();
-    for (let j = 0; j < t.file.length; j++) {
+    for (let j = 0; j < t.n; j++) {
       if (!(t.timestamp[j] > 0)) continue; // never set
       const key = t.file[j].keys.series[t.entry[j]].sampleKey;
       let list = bySample.get(key);
@@ -594,7 +593,7 @@ function sampleOf(holder: { sample?: MergedSample }, name: string, labels: Label
 /** Gauges in the modes all, min, max and sum, from each process's value, in read order. */
 function reduceGauges(fam: Family, gen: number): MergedSample[] {
   const t = fam.touchedGauges;
-  const n = t.file.length;
+  const n = t.n;
   const mode = fam.mode ?? 'all';
   if (mode === 'all' || mode === 'liveall') {
     const out = new Array<MergedSample>(n);
@@ -638,7 +637,7 @@ function reduceGauges(fam: Family, gen: number): MergedSample[] {
 function perProcessFamily(fam: Family, gen: number): MergedFamily {
   const t = fam.touchedGauges;
   const perProcess: ProcessValues = {
-    length: t.file.length,
+    length: t.n,
     series: (j) => seriesAt(t, j),
     pid: (j) => t.file[j].pid,
     value: (j) => t.value[j],
