@@ -11,10 +11,13 @@ import type { ParsedKey } from './key.js';
  * out). Files must be given in sorted name order; samples then come out in
  * the order prometheus_client prints them.
  *
- * MergeEngine keeps its state between reads of one directory: every file
- * entry is resolved once to the accumulator ("slot") it adds to, so a read
- * of an unchanged directory costs one addition per entry. `mergeFiles` is
- * the one-shot form.
+ * MergeEngine keeps its state between reads of one directory: every counter,
+ * summary and histogram entry is resolved once to the shared accumulator
+ * ("slot") it adds to, every gauge entry to its series (one per key, shared by
+ * all processes; the processes' values are noted where they stand, not kept
+ * in an object each), so a read of an unchanged directory costs one addition
+ * or one note per entry. `mergeFiles` is the one-shot form (gauges in mode
+ * all/liveall then also readable as per-process values, see `perProcess`).
  */
 export interface FileEntries {
   readonly file: DbFileName;
