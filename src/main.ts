@@ -1,9 +1,19 @@
 #!/usr/bin/env node
 import { main } from './cli/index.js';
 
-main(process.argv.slice(2)).then(
+/**
+ * Commands that are done when their promise resolves (nothing runs after
+ * them): the process exits at once when all they wrote has been handed to
+ * the OS, instead of first waiting for background work of the JavaScript
+ * engine (a one-shot `multiproc` of a large directory leaves a heap to tidy).
+ */
+const ONE_SHOT = new Set(['multiproc']);
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => {
     process.exitCode = code;
+    if (ONE_SHOT.has(argv[0]) && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
     // Sockets and timers of a finished command must not keep the process alive.
     setTimeout(() => process.exit(code), 200).unref();
   },

@@ -75,11 +75,18 @@ function timeOnce(cmd: string, args: string[]): { ms: number; out: string } {
   return { ms: ms(t0), out };
 }
 
-/** Samples of an exposition: name{sorted labels} -> value. */
+/**
+ * The bridge's own info metric (sglang.multiproc.process_ranks: which ranks
+ * each process serves), which prometheus_client has no counterpart of: left
+ * out of the comparison.
+ */
+const BRIDGE_ONLY = 'sglang_multiproc_process_ranks';
+
+/** Samples of an exposition: name{sorted labels} -> value (the bridge's own info metric left out). */
 function samples(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
+    if (!line || line.startsWith('#') || line.startsWith(BRIDGE_ONLY)) continue;
     const sp = line.lastIndexOf(' ');
     const head = line.slice(0, sp);
     const brace = head.indexOf('{');

@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
+import type { Metric } from '../model/metrics.js';
 import { resolveDirectories } from '../receivers/prometheus_multiproc/directories.js';
-import { toOtlpJson } from '../encoding/otlp-json.js';
 import { mergeFiles } from '../receivers/prometheus_multiproc/merge.js';
 import { renderPythonExposition } from '../receivers/prometheus_multiproc/exposition.js';
 import { floatToGoString } from '../encoding/python-float.js';
 import { MultiprocReader } from '../receivers/prometheus_multiproc/reader.js';
-import { CumulativeClock, familiesToMetrics } from '../receivers/prometheus_multiproc/to-metrics.js';
 import { diagnoseReading } from '../receivers/prometheus_multiproc/diagnose.js';
 import { parse, UsageError } from './args.js';
 
@@ -46,9 +45,11 @@ export async function multiprocCommand(argv: string[]): Promise<number> {
     console.error(`${positionals[0]}: no such directory`);
     return 1;
   }
+  // The OTLP encoding is loaded only when asked for (start-up counts in a one-shot command).
+  const otlp = format === 'otlp-json' ? { ...(await import('../encoding/otlp-json.js')), ...(await import('../receivers/prometheus_multiproc/to-metrics.js')) } : undefined;
   const reader = new MultiprocReader(layout as 'auto');
   let text = '';
-  const metrics = [];
+  const metrics: Metric[] = [];
   const skipped: Record<string, number> = {};
   let files = 0;
   let entries = 0;
@@ -69,10 +70,10 @@ export async function multiprocCommand(argv: string[]): Promise<number> {
     files += reading.files.length;
     entries += reading.entries;
     if (format === 'prom') text += renderPythonExposition(families);
-    else metrics.push(...familiesToMetrics(families, dirs.length > 1 ? { multiproc_dir: dir } : {}, Date.now(), new CumulativeClock(), false));
+    else metrics.push(...otlp!.familiesToMetrics(families, dirs.length > 1 ? { multiproc_dir: dir } : {}, Date.now(), new otlp!.CumulativeClock(), false));
   }
   if (format === 'prom') process.stdout.write(text);
-  else process.stdout.write(JSON.stringify(toOtlpJson(metrics, { 'service.name': 'sglang-otel-bridge', 'host.name': hostname() })) + '\n');
+  else process.stdout.write(JSON.stringify(otlp!.toOtlpJson(metrics, { 'service.name': 'sglang-otel-bridge', 'host.name': hostname() })) + '\n');
   if (values.stats) {
     const ms = performance.now() - started;
     console.error(JSON.stringify({ directories: dirs.length, files_read: files, entries, skipped_files: skipped, parsed_keys: reader.keyCount, milliseconds: Math.round(ms * 100) / 100 }));

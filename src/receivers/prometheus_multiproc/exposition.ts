@@ -1,4 +1,4 @@
-import type { MergedFamily } from './merge.js';
+import type { MergedFamily, ProcessValues } from './merge.js';
 import { floatToGoString } from '../../encoding/python-float.js';
 
 /**
@@ -19,12 +19,40 @@ export function renderPythonExposition(families: readonly MergedFamily[]): strin
     const name = f.type === 'counter' ? `${f.name}_total` : f.name;
     out.push(`# HELP ${name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
     out.push(`# TYPE ${name} ${f.type}`);
-    for (const s of f.samples) out.push(`${s.name}${labelText(s.labels)} ${floatToGoString(s.value)}`);
+    if (f.perProcess) processLines(out, f.perProcess);
+    else for (const s of f.samples) out.push(`${s.name}${labelText(s.labels)} ${floatToGoString(s.value)}`);
   }
   return out.length ? out.join('\n') + '\n' : '';
 }
 
 type Labels = readonly (readonly [string, string])[];
+
+/**
+ * The lines of a gauge in mode all or liveall: the text around the `pid`
+ * value is made once per series (labels sorted by name, `pid` after any
+ * label that sorts equal, as a stable sort of the labels with `pid`
+ * appended puts it), then each line is that text, the pid and the value.
+ */
+function processLines(out: string[], values: ProcessValues): void {
+  const around = new Map<object, { before: string; after: string }>();
+  for (let j = 0; j < values.length; j++) {
+    const series = values.series(j);
+    let text = around.get(series);
+    if (text === undefined) around.set(series, (text = textAroundPid(series.name, series.labels)));
+    const line = text.before + escapeValue(values.pid(j)) + text.after + floatToGoString(values.value(j));
+    out.push(line);
+  }
+}
+
+function textAroundPid(name: string, labels: Labels): { before: string; after: string } {
+  const sorted = [...labels].sort(byName);
+  let at = 0;
+  while (at < sorted.length && sorted[at][0] <= 'pid') at++;
+  const pair = ([k, v]: readonly [string, string]) => k + '="' + escapeValue(v) + '"';
+  const head = sorted.slice(0, at).map(pair);
+  const tail = sorted.slice(at).map(pair);
+  return { before: `${name}{${head.map((p) => p + ',').join('')}pid="`, after: `"${tail.map((p) => ',' + p).join('')}} ` };
+}
 
 const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 

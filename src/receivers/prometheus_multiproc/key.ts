@@ -25,8 +25,14 @@ export function parseKey(text: string): ParsedKey | { problem: string } {
   const [metricName, sampleName, labels, help = ''] = parsed as unknown[];
   if (typeof metricName !== 'string' || typeof sampleName !== 'string' || typeof help !== 'string') return { problem: 'key elements have the wrong types' };
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return { problem: 'key labels are not an object' };
-  const pairs: [string, string][] = Object.entries(labels as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const pairs: [string, string][] = [];
+  let sorted = true;
+  for (const k in labels) {
+    if (pairs.length && pairs[pairs.length - 1][0] > k) sorted = false;
+    pairs.push([k, String((labels as Record<string, unknown>)[k])]);
+  }
+  // json.dumps(sort_keys=True) wrote them sorted already; sorted here only when not (a hand-made key)
+  if (!sorted) pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   let labelsKey = '';
   for (const [k, v] of pairs) labelsKey += `${k}\u0000${v}\u0001`;
   return { metricName, sampleName, labels: pairs, help, labelsKey, sampleKey: sampleName + '\u0002' + labelsKey };

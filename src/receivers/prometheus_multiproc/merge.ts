@@ -11,10 +11,13 @@ import type { ParsedKey } from './key.js';
  * out). Files must be given in sorted name order; samples then come out in
  * the order prometheus_client prints them.
  *
- * MergeEngine keeps its state between reads of one directory: every file
- * entry is resolved once to the accumulator ("slot") it adds to, so a read
- * of an unchanged directory costs one addition per entry. `mergeFiles` is
- * the one-shot form.
+ * MergeEngine keeps its state between reads of one directory: every counter,
+ * summary and histogram entry is resolved once to the shared accumulator
+ * ("slot") it adds to, every gauge entry to its series (one per key, shared by
+ * all processes; the processes' values are noted where they stand, not kept
+ * in an object each), so a read of an unchanged directory costs one addition
+ * or one note per entry. `mergeFiles` is the one-shot form (gauges in mode
+ * all/liveall then also readable as per-process values, see `perProcess`).
  */
 export interface FileEntries {
   readonly file: DbFileName;
@@ -40,6 +43,21 @@ export interface MergedFamily {
   readonly help: string;
   readonly mode?: GaugeMode;
   readonly samples: MergedSample[];
+  /**
+   * A gauge in mode all or liveall from a one-shot merge (`mergeFiles`): the
+   * same samples in the same order, one per process and series, readable
+   * without an object each (`samples` is then made on first use).
+   */
+  readonly perProcess?: ProcessValues;
+}
+
+/** One value per process and series, in output order: sample j is series(j) with a `pid` label pid(j) appended, valued value(j). */
+export interface ProcessValues {
+  readonly length: number;
+  /** The series' sample name and labels (without `pid`); the same object for every process writing the series. */
+  series(j: number): { readonly name: string; readonly labels: Labels };
+  pid(j: number): string;
+  value(j: number): number;
 }
 
 export interface MergeOptions {
@@ -66,34 +84,75 @@ export function parseBound(text: string): number {
 const RANK_LABELS = ['dp_rank', 'tp_rank', 'pp_rank'];
 type Labels = readonly (readonly [string, string])[];
 
-/** One accumulator: a merged sample, a histogram bucket, or one process's gauge value. */
+/** One accumulator shared by every process: a merged sample (counters, summaries) or a histogram bucket. */
 interface Slot {
   readonly family: Family;
   readonly name: string;
   readonly labels: Labels;
-  /**
-   * How values combine: `sum` (counters, summaries, histograms), or `last`:
-   * one process's value of a gauge. Gauges are reduced by the family's mode
-   * only when the merge is output, because the mode of the last file read wins.
-   */
-  readonly op: 'sum' | 'last';
-  /** The process (for `last` slots). */
-  readonly pid: string;
   readonly sampleKey: string;
   value: number;
-  timestamp: number;
   /** Read generation of the last update; a slot not touched in the current read is not emitted. */
   gen: number;
   /** Order of first touch in the current read (prometheus_client's insertion order). */
   seq: number;
-  /** Output labels made once (with `pid` or `le`), so that they are the same array read after read. */
+  /** Output labels made once (with `le`), so that they are the same array read after read. */
   outLabels?: Labels;
   /** The histogram label set this bucket slot belongs to (bucket slots only). */
   readonly group?: BucketGroup;
-  /** The merged sample this process's gauge value is reduced into (min, max and sum modes; made on first use). */
-  reduced?: Reduced;
   /** The sample last output for this slot: given again while its value is unchanged. */
   sample?: MergedSample;
+}
+
+/**
+ * A gauge series (one parsed key), shared by every process that writes it:
+ * the processes' values stay in their files' value arrays and are only
+ * referred to (see GaugeTouches), so that no object is made per process and series.
+ */
+interface GaugeSeries {
+  readonly family: Family;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly sampleKey: string;
+  /** The merged sample this series is reduced into (min, max and sum modes; made on first use). */
+  reduced?: Reduced;
+  /** Scratch mark for finding a series twice in one keys array. */
+  mark: number;
+}
+
+/** The gauge series of one keys array (shared by the files of every process with those keys). */
+interface GaugeKeys {
+  readonly series: GaugeSeries[];
+  /** The keys this array grew out of (a shared template's), whose files' outputs are carried over. */
+  readonly base?: GaugeKeys;
+  /** Distinct families of `series`, in order of first appearance. */
+  readonly families: Family[];
+  /** Whether one series appears twice in `series` (a damaged or hand-made file). */
+  repeats: boolean;
+}
+
+/** One process's gauge file, by keys array and pid: output labels (with `pid`) and samples kept between reads. */
+interface GaugeFile {
+  readonly keys: GaugeKeys;
+  readonly pid: string;
+  /** By entry index, made on first output (`all` and `liveall` modes). */
+  readonly outLabels: (Labels | undefined)[];
+  readonly samples: (MergedSample | undefined)[];
+}
+
+/**
+ * Gauge values touched by the current read in one family, in read order (the
+ * order prometheus_client inserts them), as parallel arrays: which file and
+ * entry, value and timestamp (ms since the epoch as written; 0 in the legacy
+ * layout). A process's series written twice in one read is one touch (the
+ * later value; for mostrecent the strictly newer timestamp).
+ */
+interface GaugeTouches {
+  /** How many touches the current read made: the arrays' first `n` elements (the arrays keep their storage from read to read). */
+  n: number;
+  readonly file: GaugeFile[];
+  readonly entry: number[];
+  readonly value: number[];
+  readonly timestamp: number[];
 }
 
 interface BucketGroup {
@@ -131,10 +190,10 @@ interface Family {
   /**
    * What the current read touched, in order of first touch (prometheus_client's
    * insertion order), collected while adding so that output needs no sorting:
-   * shared non-bucket slots, gauge process slots, histogram bucket groups.
+   * shared non-bucket slots, gauge values, histogram bucket groups.
    */
   readonly touchedShared: Slot[];
-  readonly touchedProcess: Slot[];
+  readonly touchedGauges: GaugeTouches;
   readonly touchedGroups: BucketGroup[];
 }
 
@@ -167,16 +226,22 @@ function isMostRecent(mode: GaugeMode | undefined): boolean {
 export class MergeEngine {
   private readonly families = new Map<string, Family>();
   /**
-   * Slots of each file's entries, by the reader's keys array (stable while the
-   * file is unchanged, and shared by files with the same keys). Counters,
-   * summaries and histograms add to shared slots whatever the process; a
-   * gauge file has slots of its own, by pid.
+   * Slots of each counter, summary and histogram file's entries, by the
+   * reader's keys array (stable while the file is unchanged, and shared by
+   * files with the same keys): they add to shared slots whatever the process.
    */
-  private readonly resolved = new WeakMap<readonly ParsedKey[], Map<string, Slot[]>>();
+  private readonly resolved = new WeakMap<readonly ParsedKey[], Slot[]>();
   /** Shared slot of a key (counters, summaries, histograms): one lookup by object identity. */
   private readonly sharedSlot = new Map<ParsedKey, Slot>();
-  /** Per-process slots of a gauge key, by pid. */
-  private readonly processSlots = new Map<ParsedKey, Map<string, Slot>>();
+  /** Gauge series of each gauge keys array (shared by the processes whose files have those keys). */
+  private readonly gaugeKeys = new WeakMap<readonly ParsedKey[], GaugeKeys>();
+  /** Gauge series by parsed key. */
+  private readonly gaugeSeries = new Map<ParsedKey, GaugeSeries>();
+  /** Each process's gauge files, by keys array and pid. */
+  private readonly gaugeFiles = new WeakMap<GaugeKeys, Map<string, GaugeFile>>();
+  private markSeq = 0;
+  /** The gauge families each process's files brought in the current read (to find a series written twice). */
+  private readonly pidFamilies = new Map<string, { gen: number; families: Family[] }>();
   /** Rank labels each process carries on its own series (for per-rank gauges). */
   private readonly pidRanks = new Map<string, [string, string][]>();
   private gen = 0;
@@ -188,37 +253,56 @@ export class MergeEngine {
 
   /** Merges one read of a directory (files in sorted name order). */
   merge(files: readonly FileEntries[], formatBound: (b: number) => string): MergedFamily[] {
+    return this.mergeRead(files, formatBound, false);
+  }
+
+  /**
+   * One merge of an engine that is not used again: families in mode all or
+   * liveall carry `perProcess` and make `samples` only when asked (the
+   * engine's state, which they read, is never reset).
+   */
+  mergeOnce(files: readonly FileEntries[], formatBound: (b: number) => string): MergedFamily[] {
+    return this.mergeRead(files, formatBound, true);
+  }
+
+  private mergeRead(files: readonly FileEntries[], formatBound: (b: number) => string, once: boolean): MergedFamily[] {
     this.gen++;
     this.seq = 0;
     this.touchedFamilies = [];
-    for (const f of files) this.add(f);
-    return this.output(formatBound);
+    for (const f of files) {
+      if (!this.pidRanks.has(f.file.pid)) this.learnRanks(f);
+      if (f.file.kind === 'gauge') this.addGauge(f);
+      else this.add(f);
+    }
+    return this.output(formatBound, once);
   }
 
+  /** Marks a family touched by the current read (its touch lists start empty). */
+  private touch(fam: Family): void {
+    fam.gen = this.gen;
+    fam.seq = ++this.seq;
+    fam.touchedShared.length = 0;
+    fam.touchedGroups.length = 0;
+    fam.touchedGauges.n = 0;
+    this.touchedFamilies.push(fam);
+  }
+
+  /** Counters, summaries, histograms: one addition per entry into a shared slot. */
   private add(f: FileEntries): void {
     const slots = this.slotsOf(f);
-    const { values, timestamps } = f;
+    const { values } = f;
     const gen = this.gen;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i];
       const v = values[i];
       const fam = s.family;
-      if (fam.gen !== gen) {
-        fam.gen = gen;
-        fam.seq = ++this.seq;
-        fam.touchedShared.length = 0;
-        fam.touchedProcess.length = 0;
-        fam.touchedGroups.length = 0;
-        this.touchedFamilies.push(fam);
-      }
+      if (fam.gen !== gen) this.touch(fam);
       if (s.gen !== gen) {
         s.gen = gen;
         s.seq = ++this.seq;
         s.value = v;
-        s.timestamp = timestamps[i];
         const group = s.group;
-        if (s.op === 'last') fam.touchedProcess.push(s);
-        else if (group === undefined) fam.touchedShared.push(s);
+        if (group === undefined) fam.touchedShared.push(s);
         else if (group.gen !== gen) {
           group.gen = gen;
           group.seq = s.seq;
@@ -226,27 +310,130 @@ export class MergeEngine {
         }
         continue;
       }
-      if (s.op === 'sum') s.value += v;
-      else if (!isMostRecent(fam.mode) || s.timestamp < timestamps[i]) {
-        // one process's series written twice: the later entry, or for mostrecent the strictly newer timestamp
-        s.value = v;
-        s.timestamp = timestamps[i];
-      }
+      s.value += v;
     }
   }
 
-  /** The slots of a file's entries, resolving only entries not seen before. */
+  /** Gauges: each entry's value is noted where it stands (file and entry); modes are applied at output. */
+  private addGauge(f: FileEntries): void {
+    const keys = this.gaugeKeysOf(f);
+    const file = this.gaugeFileOf(keys, f.file.pid);
+    const gen = this.gen;
+    // The mode of the last file read wins (prometheus_client keeps the last one it reads).
+    for (const fam of keys.families) {
+      fam.mode = f.file.mode;
+      if (fam.gen !== gen) this.touch(fam);
+    }
+    const { values, timestamps } = f;
+    const series = keys.series;
+    const n = series.length;
+    const written = this.writtenBefore(f.file.pid, keys);
+    for (let i = 0; i < n; i++) {
+      const t = series[i].family.touchedGauges;
+      if (written !== undefined) {
+        const at = written.get(series[i]);
+        if (at !== undefined) {
+          // one process's series written twice: the later entry, or for mostrecent the strictly newer timestamp
+          if (!isMostRecent(series[i].family.mode) || t.timestamp[at] < timestamps[i]) {
+            t.value[at] = values[i];
+            t.timestamp[at] = timestamps[i];
+          }
+          continue;
+        }
+        written.set(series[i], t.n);
+      }
+      const at = t.n++;
+      t.file[at] = file;
+      t.entry[at] = i;
+      t.value[at] = values[i];
+      t.timestamp[at] = timestamps[i];
+    }
+  }
+
+  /**
+   * Undefined when no series of `keys` can have been written by `pid` already
+   * in this read (the usual case: the process's earlier gauge files hold
+   * other families, and the keys repeat no series); otherwise where each
+   * series this process wrote stands in its family's touches.
+   */
+  private writtenBefore(pid: string, keys: GaugeKeys): Map<GaugeSeries, number> | undefined {
+    let state = this.pidFamilies.get(pid);
+    if (state === undefined) this.pidFamilies.set(pid, (state = { gen: this.gen, families: [] }));
+    else if (state.gen !== this.gen) {
+      state.gen = this.gen;
+      state.families.length = 0;
+    }
+    let overlap = keys.repeats;
+    for (const fam of keys.families) {
+      if (state.families.includes(fam)) overlap = true;
+      else state.families.push(fam);
+    }
+    if (!overlap) return undefined;
+    const written = new Map<GaugeSeries, number>();
+    for (const fam of keys.families) {
+      const t = fam.touchedGauges;
+      for (let j = 0; j < t.n; j++) if (t.file[j].pid === pid) written.set(t.file[j].keys.series[t.entry[j]], j);
+    }
+    return written;
+  }
+
+  /** The gauge series of a file's keys, resolving only keys not seen before. */
+  private gaugeKeysOf(f: FileEntries): GaugeKeys {
+    let keys = this.gaugeKeys.get(f.keys);
+    if (keys === undefined) {
+      // A file that grew out of a shared template starts from the template's series.
+      const base = f.copiedFrom ? this.gaugeKeys.get(f.copiedFrom) : undefined;
+      keys = { series: base ? base.series.slice() : [], base, families: base ? base.families.slice() : [], repeats: base ? base.repeats : false };
+      this.gaugeKeys.set(f.keys, keys);
+    }
+    const from = keys.series.length;
+    if (from < f.keys.length) {
+      for (let i = from; i < f.keys.length; i++) {
+        const s = this.seriesOf(f.file, f.keys[i]);
+        keys.series.push(s);
+        if (!keys.families.includes(s.family)) keys.families.push(s.family);
+      }
+      const mark = ++this.markSeq;
+      let repeats = false;
+      for (const s of keys.series) {
+        if (s.mark === mark) repeats = true;
+        s.mark = mark;
+      }
+      keys.repeats = repeats;
+    }
+    return keys;
+  }
+
+  private gaugeFileOf(keys: GaugeKeys, pid: string): GaugeFile {
+    let byPid = this.gaugeFiles.get(keys);
+    if (byPid === undefined) this.gaugeFiles.set(keys, (byPid = new Map()));
+    let file = byPid.get(pid);
+    if (file === undefined) {
+      // A file that grew out of a template keeps the outputs made for it so far (same labels, samples while unchanged).
+      const before = keys.base ? this.gaugeFiles.get(keys.base)?.get(pid) : undefined;
+      byPid.set(pid, (file = { keys, pid, outLabels: before ? before.outLabels.slice() : [], samples: before ? before.samples.slice() : [] }));
+    }
+    return file;
+  }
+
+  private seriesOf(file: DbFileName, key: ParsedKey): GaugeSeries {
+    let s = this.gaugeSeries.get(key);
+    if (s === undefined) {
+      const family = this.familyOf(file, key);
+      family.mode = file.mode;
+      this.gaugeSeries.set(key, (s = { family, name: key.sampleName, labels: key.labels, sampleKey: key.sampleKey, reduced: undefined, mark: 0 }));
+    }
+    return s;
+  }
+
+  /** The slots of a counter, summary or histogram file's entries, resolving only entries not seen before. */
   private slotsOf(f: FileEntries): Slot[] {
-    if (!this.pidRanks.has(f.file.pid)) this.learnRanks(f);
-    let byOwner = this.resolved.get(f.keys);
-    if (!byOwner) this.resolved.set(f.keys, (byOwner = new Map()));
-    const owner = f.file.kind === 'gauge' ? f.file.pid : '';
-    let slots = byOwner.get(owner);
+    let slots = this.resolved.get(f.keys);
     if (!slots) {
       // A file that grew out of a shared template starts from the template's resolved slots.
-      const base = f.copiedFrom ? this.resolved.get(f.copiedFrom)?.get(owner) : undefined;
+      const base = f.copiedFrom ? this.resolved.get(f.copiedFrom) : undefined;
       slots = base ? base.slice() : [];
-      byOwner.set(owner, slots);
+      this.resolved.set(f.keys, slots);
     }
     for (let i = slots.length; i < f.keys.length; i++) slots.push(this.resolve(f.file, f.keys[i]));
     return slots;
@@ -269,64 +456,52 @@ export class MergeEngine {
   }
 
   private resolve(file: DbFileName, key: ParsedKey): Slot {
-    if (file.kind !== 'gauge') {
-      const shared = this.sharedSlot.get(key);
-      if (shared) return shared;
-    } else {
-      const mine = this.processSlots.get(key)?.get(file.pid);
-      if (mine) {
-        mine.family.mode = file.mode;
-        return mine;
-      }
-    }
-    const slot = this.createSlot(file, key);
-    if (file.kind !== 'gauge') this.sharedSlot.set(key, slot);
-    else {
-      let byPid = this.processSlots.get(key);
-      if (!byPid) this.processSlots.set(key, (byPid = new Map()));
-      byPid.set(file.pid, slot);
-    }
+    let slot = this.sharedSlot.get(key);
+    if (slot === undefined) this.sharedSlot.set(key, (slot = this.createSlot(file, key)));
     return slot;
   }
 
-  private createSlot(file: DbFileName, key: ParsedKey): Slot {
+  private familyOf(file: DbFileName, key: ParsedKey): Family {
     let fam = this.families.get(key.metricName);
     if (!fam) {
-      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedProcess: [], touchedGroups: [] };
+      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedGauges: { n: 0, file: [], entry: [], value: [], timestamp: [] }, touchedGroups: [] };
       this.families.set(key.metricName, fam);
     }
-    if (file.kind === 'gauge') fam.mode = file.mode;
-    const op: Slot['op'] = file.kind === 'gauge' ? 'last' : 'sum';
-    if (fam.type === 'histogram' && file.kind !== 'gauge') {
+    return fam;
+  }
+
+  private createSlot(file: DbFileName, key: ParsedKey): Slot {
+    const fam = this.familyOf(file, key);
+    if (fam.type === 'histogram') {
       const b = bucketOf(key);
       if (b) {
         let group = fam.groups.get(b.group);
         if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, gen: 0, seq: 0 }));
         let slot = group.buckets.get(b.le);
         if (!slot) {
-          slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, op, file.pid, b.group, group);
+          slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, b.group, group);
           group.buckets.set(b.le, slot);
           group.sortedBounds = undefined;
         }
         return slot;
       }
     }
-    if (op === 'last') {
-      // one process's gauge value; the engine's processSlots keeps it unique per (key, pid)
-      return makeSlot(fam, key.sampleName, key.labels, op, file.pid, key.sampleKey, undefined);
-    }
     let slot = fam.slots.get(key.sampleKey);
     if (!slot) {
-      slot = makeSlot(fam, key.sampleName, key.labels, op, file.pid, key.sampleKey, undefined);
+      slot = makeSlot(fam, key.sampleName, key.labels, key.sampleKey, undefined);
       fam.slots.set(key.sampleKey, slot);
     }
     return slot;
   }
 
-  private output(formatBound: (b: number) => string): MergedFamily[] {
+  private output(formatBound: (b: number) => string, once: boolean): MergedFamily[] {
     const gen = this.gen;
     const out: MergedFamily[] = [];
     for (const fam of this.touchedFamilies) {
+      if (once && fam.type === 'gauge' && (fam.mode === 'all' || fam.mode === 'liveall' || fam.mode === undefined)) {
+        out.push(perProcessFamily(fam, gen));
+        continue;
+      }
       let samples: MergedSample[];
       if (fam.type === 'gauge' && isMostRecent(fam.mode)) samples = this.mostRecent(fam);
       else if (fam.type === 'gauge') samples = reduceGauges(fam, gen);
@@ -339,40 +514,49 @@ export class MergeEngine {
 
   /** mostrecent: per label set the greatest timestamp (ties: first read); per rank when asked. */
   private mostRecent(fam: Family): MergedSample[] {
-    const bySample = new Map<string, Slot[]>();
-    for (const s of fam.touchedProcess) {
-      if (!(s.timestamp > 0)) continue; // never set
-      let list = bySample.get(s.sampleKey);
-      if (!list) bySample.set(s.sampleKey, (list = []));
-      list.push(s); // in read order: touchedProcess is
+    const t = fam.touchedGauges;
+    const bySample = new Map<string, number[]>();
+    for (let j = 0; j < t.n; j++) {
+      if (!(t.timestamp[j] > 0)) continue; // never set
+      const key = t.file[j].keys.series[t.entry[j]].sampleKey;
+      let list = bySample.get(key);
+      if (!list) bySample.set(key, (list = []));
+      list.push(j); // in read order: the touches are
     }
-    const chosen: { slot: Slot; labels: Labels }[] = [];
+    const chosen: { at: number; labels: Labels }[] = [];
     for (const list of bySample.values()) {
-      const perRank = this.options.perRankMostRecent ? this.byRank(list) : undefined;
+      const labels = seriesAt(t, list[0]).labels;
+      const perRank = this.options.perRankMostRecent ? this.byRank(t, list) : undefined;
       if (!perRank || perRank.size < 2) {
-        chosen.push({ slot: latest(list), labels: list[0].labels });
+        chosen.push({ at: latest(t, list), labels });
         continue;
       }
-      for (const [, { extra, slots }] of perRank) chosen.push({ slot: latest(slots), labels: [...list[0].labels, ...extra] });
+      for (const [, { extra, touches }] of perRank) chosen.push({ at: latest(t, touches), labels: [...labels, ...extra] });
     }
     // prometheus_client inserts a mostrecent sample when a timestamp first beats 0: the first writer in read order
-    const firstSeq = (c: { slot: Slot }) => c.slot.seq;
-    return chosen.sort((a, b) => firstSeq(a) - firstSeq(b)).map(({ slot, labels }) => ({ name: slot.name, labels, value: slot.value }));
+    return chosen.sort((a, b) => a.at - b.at).map(({ at, labels }) => ({ name: seriesAt(t, at).name, labels, value: t.value[at] }));
   }
 
   /** Writers of one label set grouped by rank identity (rank labels not already in the set, or pid). */
-  private byRank(list: Slot[]): Map<string, { extra: [string, string][]; slots: Slot[] }> {
-    const out = new Map<string, { extra: [string, string][]; slots: Slot[] }>();
-    for (const s of list) {
-      const own = (this.pidRanks.get(s.pid) ?? []).filter(([name]) => !s.labels.some(([l]) => l === name));
-      const extra: [string, string][] = own.length ? own : [['pid', s.pid]];
+  private byRank(t: GaugeTouches, list: number[]): Map<string, { extra: [string, string][]; touches: number[] }> {
+    const out = new Map<string, { extra: [string, string][]; touches: number[] }>();
+    for (const j of list) {
+      const pid = t.file[j].pid;
+      const labels = seriesAt(t, j).labels;
+      const own = (this.pidRanks.get(pid) ?? []).filter(([name]) => !labels.some(([l]) => l === name));
+      const extra: [string, string][] = own.length ? own : [['pid', pid]];
       const id = extra.map(([n, v]) => `${n}\u0000${v}`).join('\u0001');
       let g = out.get(id);
-      if (!g) out.set(id, (g = { extra, slots: [] }));
-      g.slots.push(s);
+      if (!g) out.set(id, (g = { extra, touches: [] }));
+      g.touches.push(j);
     }
     return out;
   }
+}
+
+/** The series of touch `j`. */
+function seriesAt(t: GaugeTouches, j: number): GaugeSeries {
+  return t.file[j].keys.series[t.entry[j]];
 }
 
 /** One `pid` label pair per process, shared by all its `all` gauge samples (label pairs are read-only). */
@@ -394,8 +578,8 @@ function withLabel(labels: Labels, pair: readonly [string, string]): Labels {
 }
 
 /** A new slot; every slot has the same fields in the same order (one object shape). */
-function makeSlot(family: Family, name: string, labels: Labels, op: Slot['op'], pid: string, sampleKey: string, group: BucketGroup | undefined): Slot {
-  return { family, name, labels, op, pid, sampleKey, value: 0, timestamp: 0, gen: 0, seq: 0, outLabels: undefined, group, reduced: undefined, sample: undefined };
+function makeSlot(family: Family, name: string, labels: Labels, sampleKey: string, group: BucketGroup | undefined): Slot {
+  return { family, name, labels, sampleKey, value: 0, gen: 0, seq: 0, outLabels: undefined, group, sample: undefined };
 }
 
 /**
@@ -411,20 +595,28 @@ function sampleOf(holder: { sample?: MergedSample }, name: string, labels: Label
 
 /** Gauges in the modes all, min, max and sum, from each process's value, in read order. */
 function reduceGauges(fam: Family, gen: number): MergedSample[] {
-  const live = fam.touchedProcess;
+  const t = fam.touchedGauges;
+  const n = t.n;
   const mode = fam.mode ?? 'all';
   if (mode === 'all' || mode === 'liveall') {
-    const out = new Array<MergedSample>(live.length);
-    for (let i = 0; i < live.length; i++) {
-      const s = live[i];
-      out[i] = sampleOf(s, s.name, (s.outLabels ??= withLabel(s.labels, pidLabel(s.pid))), s.value);
+    const out = new Array<MergedSample>(n);
+    for (let j = 0; j < n; j++) {
+      const file = t.file[j];
+      const i = t.entry[j];
+      const s = file.keys.series[i];
+      const labels = (file.outLabels[i] ??= withLabel(s.labels, pidLabel(file.pid)));
+      const value = t.value[j];
+      const last = file.samples[i];
+      out[j] = last !== undefined && last.value === value && last.labels === labels && last.name === s.name ? last : (file.samples[i] = { name: s.name, labels, value });
     }
     return out;
   }
   const isMin = mode === 'min' || mode === 'livemin';
   const isMax = mode === 'max' || mode === 'livemax';
   const merged: Reduced[] = [];
-  for (const s of live) {
+  for (let j = 0; j < n; j++) {
+    const s = t.file[j].keys.series[t.entry[j]];
+    const v = t.value[j];
     let r = s.reduced;
     if (r === undefined) {
       r = fam.reduced.get(s.sampleKey);
@@ -433,21 +625,43 @@ function reduceGauges(fam: Family, gen: number): MergedSample[] {
     }
     if (r.gen !== gen) {
       r.gen = gen;
-      r.value = s.value;
+      r.value = v;
       merged.push(r);
     } else if (isMin) {
-      if (s.value < r.value) r.value = s.value; // comparisons as Python's (NaN never replaces)
+      if (v < r.value) r.value = v; // comparisons as Python's (NaN never replaces)
     } else if (isMax) {
-      if (s.value > r.value) r.value = s.value;
-    } else r.value += s.value;
+      if (v > r.value) r.value = v;
+    } else r.value += v;
   }
   return merged.map((r) => sampleOf(r, r.name, r.labels, r.value));
 }
 
-/** The slot with the greatest timestamp; the first in read order on ties. */
-function latest(slots: readonly Slot[]): Slot {
-  let best = slots[0];
-  for (const s of slots) if (best.timestamp < s.timestamp) best = s;
+/** A family in mode all or liveall whose samples are made on first use; `perProcess` reads the touches. */
+function perProcessFamily(fam: Family, gen: number): MergedFamily {
+  const t = fam.touchedGauges;
+  const perProcess: ProcessValues = {
+    length: t.n,
+    series: (j) => seriesAt(t, j),
+    pid: (j) => t.file[j].pid,
+    value: (j) => t.value[j],
+  };
+  let samples: MergedSample[] | undefined;
+  return {
+    name: fam.name,
+    type: fam.type,
+    help: fam.help,
+    mode: fam.mode,
+    perProcess,
+    get samples() {
+      return (samples ??= reduceGauges(fam, gen));
+    },
+  };
+}
+
+/** The touch with the greatest timestamp among `list`; the first in read order on ties. */
+function latest(t: GaugeTouches, list: readonly number[]): number {
+  let best = list[0];
+  for (const j of list) if (t.timestamp[best] < t.timestamp[j]) best = j;
   return best;
 }
 
@@ -486,5 +700,5 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
 
 /** One-shot merge of files read in sorted order. */
 export function mergeFiles(files: readonly FileEntries[], formatBound: (b: number) => string, options: MergeOptions = {}): MergedFamily[] {
-  return new MergeEngine(options).merge(files, formatBound);
+  return new MergeEngine(options).mergeOnce(files, formatBound);
 }

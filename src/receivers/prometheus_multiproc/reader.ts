@@ -37,6 +37,15 @@ export interface DirectoryReading {
   readonly bytesRead: number;
 }
 
+/** A key met at an entry index: its bytes (arena[at, at + length)) and its parse. */
+interface Candidate {
+  readonly arena: Buffer;
+  readonly at: number;
+  readonly length: number;
+  readonly key: ParsedKey;
+}
+const ARENA = 1 << 16;
+
 /** Distinct keys remembered per entry index (label variants such as tp_rank). */
 const MAX_CANDIDATES = 16;
 
@@ -58,12 +67,29 @@ interface CachedFile {
    */
   values?: Float64Array;
   timestamps?: Float64Array;
+  /** Entries `values` (and `timestamps`) have storage for. */
+  room?: number;
 }
 
-/** Storage for `n` values with room for later appends. */
-function grown(old: Float64Array | undefined, n: number): Float64Array {
-  if (old !== undefined && old.buffer.byteLength >= n * 8) return new Float64Array(old.buffer, 0, n);
-  return new Float64Array(new ArrayBuffer(Math.ceil(n * 1.5 + 16) * 8), 0, n);
+/**
+ * `n` values of storage with room for `room`: a view of `old` (whose room is
+ * `oldRoom`) while that suffices, else a new region. Regions are carved from
+ * shared slabs of SLAB doubles (one allocation for many files instead of one
+ * each); a region given up stays in its slab until no file uses the slab.
+ */
+const SLAB = 1 << 17;
+let slab = new Float64Array(SLAB);
+let slabUsed = 0;
+function grown(old: Float64Array | undefined, oldRoom: number, n: number, room: number): Float64Array {
+  if (old !== undefined && n <= oldRoom) return new Float64Array(old.buffer, old.byteOffset, n);
+  if (room > SLAB / 4) return new Float64Array(room).subarray(0, n);
+  if (slabUsed + room > SLAB) {
+    slab = new Float64Array(SLAB);
+    slabUsed = 0;
+  }
+  const out = new Float64Array(slab.buffer, slabUsed * 8, n);
+  slabUsed += room;
+  return out;
 }
 
 /** Values are read through a Float64Array over the read buffer: platform byte order must be the files' (little-endian). */
@@ -88,7 +114,10 @@ export class MultiprocReader {
    * the same keys in the same order, so a new file's key is usually found by
    * comparing bytes with these (no string made, no hashing).
    */
-  private byIndex: { bytes: Buffer; key: ParsedKey }[][] = [];
+  private byIndex: Candidate[][] = [];
+  /** Where candidates' key bytes are kept: appended to, a new one when full (no Buffer object per key). */
+  private arena = Buffer.alloc(ARENA);
+  private arenaUsed = 0;
   private lastCandidate = 0;
   /** A cached file went away since the last pruneKeys(). */
   private filesDropped = false;
@@ -176,32 +205,53 @@ export class MultiprocReader {
     }
   }
 
-  /** The parsed key of the entry at `index` whose key bytes are buf[start, start + length). */
+  /**
+   * The parsed key of the entry at `index` whose key bytes are buf[start, start + length).
+   * `lastCandidate` is the variant the file's previous entry matched, or -1
+   * when it matched none (a new variant: its later entries will not match
+   * either, so they are looked up by text without comparing).
+   */
   private keyAt(buf: Buffer, start: number, length: number, index: number): ParsedKey | { problem: string } {
     const candidates = this.byIndex[index];
-    if (candidates) {
+    const tried = candidates !== undefined && this.lastCandidate >= 0;
+    if (tried) {
       // A file keeps to one label variant: try the variant its previous entry matched first.
       const n = candidates.length;
       for (let j = 0; j < n; j++) {
         const at = (this.lastCandidate + j) % n;
         const c = candidates[at];
-        if (c.bytes.length === length && buf.compare(c.bytes, 0, length, start, start + length) === 0) {
+        if (c.length === length && buf.compare(c.arena, c.at, c.at + length, start, start + length) === 0) {
           this.lastCandidate = at;
           return c.key;
         }
       }
+      this.lastCandidate = -1;
     }
     const text = buf.toString('utf8', start, start + length);
     let key = this.keys.get(text);
-    if (!key) {
+    const fresh = key === undefined;
+    if (key === undefined) {
       const parsed = parseKey(text);
       if ('problem' in parsed) return { problem: `${parsed.problem}: ${text.slice(0, 120)}` };
       key = parsed;
       this.keys.set(text, key);
     }
+    // A key found by text without comparing may be a candidate here already: only a new key is added then.
     const list = candidates ?? (this.byIndex[index] = []);
-    if (list.length < MAX_CANDIDATES) list.push({ bytes: Buffer.from(buf.subarray(start, start + length)), key });
+    if (list.length < MAX_CANDIDATES && (tried || fresh || candidates === undefined)) list.push(this.candidate(buf, start, length, key));
     return key;
+  }
+
+  /** A candidate holding a copy of buf[start, start + length). */
+  private candidate(buf: Buffer, start: number, length: number, key: ParsedKey): Candidate {
+    if (this.arenaUsed + length > this.arena.length) {
+      this.arena = Buffer.alloc(Math.max(ARENA, length));
+      this.arenaUsed = 0;
+    }
+    const at = this.arenaUsed;
+    buf.copy(this.arena, at, start, start + length);
+    this.arenaUsed += length;
+    return { arena: this.arena, at, length, key };
   }
 
   private readFile(file: string, name: DbFileName): { entries: FileEntries; parsed: number; bytes: number; layout: Layout } | { reason: SkipReason; detail: string } {
@@ -266,8 +316,11 @@ export class MultiprocReader {
       const n = cached.keys.length;
       const current = cached.layout === 'current';
       if (cached.values === undefined || cached.values.length !== n) {
-        cached.values = grown(cached.values, n);
-        if (current) cached.timestamps = grown(cached.timestamps, n);
+        const oldRoom = cached.room ?? 0;
+        const room = n <= oldRoom ? oldRoom : Math.ceil(n * 1.5 + 16);
+        cached.values = grown(cached.values, oldRoom, n, room);
+        cached.room = room;
+        if (current) cached.timestamps = grown(cached.timestamps, oldRoom, n, room);
         else {
           if (this.zeros.length < n) this.zeros = new Float64Array(2 * n);
           cached.timestamps = this.zeros.subarray(0, n);
@@ -341,7 +394,7 @@ export class MultiprocReader {
     for (const at of file.valueOffsets) bytes.fill(0, at, at + valueBytes);
     // The file and the template share the keys and offsets arrays from now on: the file copies them before it grows.
     file.shared = true;
-    list.push({ bytes, file: { ...file, values: undefined, timestamps: undefined } });
+    list.push({ bytes, file: { ...file, values: undefined, timestamps: undefined, room: undefined } });
   }
 
   /** Reads the first `length` bytes of the file into the shared buffer; the first `from` bytes are there already. */
