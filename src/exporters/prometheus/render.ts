@@ -164,7 +164,7 @@ interface LineSink {
 }
 
 /** Lines rendered between two chances to pause (a few milliseconds of work). */
-const SLICE_LINES = 2048;
+const SLICE_LINES = 1024;
 
 /** Points per slice: a histogram point is one line per bucket plus _sum and _count. */
 function slicePoints(metric: Metric): number {
