@@ -48,6 +48,15 @@ export class SelfTelemetry {
     };
   }
 
+  /**
+   * Items a processor dropped on purpose, by reason: `filtered` (filter),
+   * `duplicate_series` (rename: two points of one name and label set that
+   * could not be added up). One family for every processor.
+   */
+  processorDropped(processor: string, reason: 'filtered' | 'duplicate_series'): Cell {
+    return this.counter('bridge_processor_dropped_items_total', 'Items a processor dropped, by reason (filtered, duplicate_series).', { processor, reason });
+  }
+
   /** Items an exporter delivered (the same family for every exporter). */
   exporterSent(exporter: string): Cell {
     return this.counter('bridge_exporter_sent_items_total', 'Items an exporter delivered (for prometheus: points stored for scraping).', { exporter });

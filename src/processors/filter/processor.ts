@@ -2,7 +2,6 @@ import type { Consumer, CreateSettings, Processor } from '../../component/contra
 import type { Batch } from '../../model/batch.js';
 import { countPoints } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
-import { DROPPED_HELP } from '../common/telemetry.js';
 import type { FilterConfig } from './config.js';
 import { compileFilter, type MetricFilter } from './filter.js';
 
@@ -24,7 +23,7 @@ export class FilterProcessor implements Processor {
   ) {
     this.filter = compileFilter(config);
     ({ incoming: this.incoming, outgoing: this.outgoing } = settings.telemetry.processorFlow(settings.id));
-    this.dropped = settings.telemetry.counter('bridge_processor_dropped_items_total', DROPPED_HELP, { processor: settings.id, reason: 'filtered' });
+    this.dropped = settings.telemetry.processorDropped(settings.id, 'filtered');
   }
 
   async start(): Promise<void> {}

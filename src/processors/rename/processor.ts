@@ -2,7 +2,6 @@ import type { Consumer, CreateSettings, Processor } from '../../component/contra
 import type { Batch } from '../../model/batch.js';
 import { countPoints, type Metric } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
-import { DROPPED_HELP } from '../common/telemetry.js';
 import { combine } from './combine.js';
 import type { RenameConfig } from './config.js';
 import { dynamoRules, genAiRules } from './presets.js';
@@ -34,7 +33,7 @@ export class RenameProcessor implements Processor {
   ) {
     this.rules = configuredRules(config).map(compileRule);
     ({ incoming: this.incoming, outgoing: this.outgoing } = settings.telemetry.processorFlow(settings.id));
-    this.dropped = settings.telemetry.counter('bridge_processor_dropped_items_total', DROPPED_HELP, { processor: settings.id, reason: 'duplicate_series' });
+    this.dropped = settings.telemetry.processorDropped(settings.id, 'duplicate_series');
   }
 
   async start(): Promise<void> {}
