@@ -100,3 +100,15 @@ test('dp_merge: bad options are reported with their paths', () => {
   const { issues } = dpMergeSchema.validate({ by: [], gauge_rules: { 'sglang:x': 'median' }, default_gauge_rule: 'weighted_mean:y' }, 'processors["dp_merge"]');
   assert.deepEqual(issues.map((i) => i.path).sort(), ['processors["dp_merge"].by', 'processors["dp_merge"].default_gauge_rule', 'processors["dp_merge"].gauge_rules.sglang:x']);
 });
+
+test('merged series keep one attributes object from batch to batch (downstream caches keyed on it hit)', async () => {
+  const { MergeIdentities } = await import('../../src/processors/dp_merge/merge.js');
+  const { config } = dpMergeSchema.validate({}, 'processors["dp_merge"]');
+  const identities = new MergeIdentities(config!);
+  const rules = new GaugeRules(config!.gaugeRules);
+  const metric = gauge('sglang:num_running_reqs', [3, 4]);
+  const first = merged(mergeRanks([metric], config!, rules, identities).metrics[0])!;
+  const again = merged(mergeRanks([{ ...metric }], config!, rules, identities).metrics[0])!;
+  assert.equal(again.attributes, first.attributes);
+  assert.equal(again.value, 7);
+});

@@ -43,13 +43,13 @@ function welfordCount(name: string): string | undefined {
  * Start time of a merged cumulative series: the latest of its members'
  * (a member's reset starts a new interval); time: the latest.
  */
-export function mergeRanks(metrics: readonly Metric[], config: DpMergeConfig, rules: GaugeRules): MergeOutcome {
+export function mergeRanks(metrics: readonly Metric[], config: DpMergeConfig, rules: GaugeRules, identities: MergeIdentities = new MergeIdentities(config)): MergeOutcome {
   const refused: MergeOutcome['refused'] = [];
   const unruled: string[] = [];
   const index = new GaugeIndex(metrics);
   const out: Metric[] = [];
   for (const m of metrics) {
-    const { passing, groups } = partition<Metric['points'][number]>(m.points, config);
+    const { passing, groups } = partition<Metric['points'][number]>(m.points, identities);
     if (!groups.size) {
       out.push(m);
       continue;
@@ -79,26 +79,74 @@ export function mergeRanks(metrics: readonly Metric[], config: DpMergeConfig, ru
   return { metrics: out, refused, unruled };
 }
 
-function partition<P extends { attributes: Attributes }>(points: readonly P[], config: DpMergeConfig): { passing: P[]; groups: Map<string, Group<P>> } {
+/** What a rank-level label set merges into. */
+interface Identity {
+  /** Key of the merged label set (its group). */
+  readonly key: string;
+  /** The merged label set: one object per group, the same from batch to batch. */
+  readonly merged: Attributes;
+  /** The values of the `by` labels: which rank within the group. */
+  readonly rank: string;
+}
+
+/**
+ * The merge identity of every label set, worked out once per label set
+ * object: receivers (and rank_relabel) hand the same objects pass after
+ * pass, so the steady state does no copying or key building, and merged
+ * series keep one attributes object (downstream caches keyed on it hit).
+ */
+export class MergeIdentities {
+  private readonly byInput = new WeakMap<Attributes, Identity | null>();
+  private readonly byKey = new Map<string, Attributes>();
+  private readonly replicas: readonly string[];
+
+  constructor(private readonly config: Pick<DpMergeConfig, 'by' | 'replicaLabels' | 'mergedValue'>) {
+    this.replicas = config.replicaLabels.filter((l) => !config.by.includes(l));
+  }
+
+  /** Labels telling apart the GPUs of one rank (see DpMergeConfig.replicaLabels), minus the `by` ones. */
+  get replicaLabels(): readonly string[] {
+    return this.replicas;
+  }
+
+  /** null: the series passes unchanged (no `by` label, or already merged). */
+  of(attributes: Attributes): Identity | null {
+    let id = this.byInput.get(attributes);
+    if (id === undefined) this.byInput.set(attributes, (id = this.make(attributes)));
+    return id;
+  }
+
+  private make(attributes: Attributes): Identity | null {
+    const { by, mergedValue } = this.config;
+    const present = by.filter((l) => attributes[l] !== undefined);
+    if (!present.length || present.some((l) => attributes[l] === mergedValue)) return null;
+    const merged: Record<string, string> = { ...attributes };
+    for (const l of [...present, ...this.replicas]) if (merged[l] !== undefined) merged[l] = mergedValue;
+    const key = attributesKey(merged);
+    let shared = this.byKey.get(key);
+    if (!shared) {
+      if (this.byKey.size > 100_000) this.byKey.clear(); // bounded; only object sharing is lost
+      this.byKey.set(key, (shared = merged));
+    }
+    return { key, merged: shared, rank: present.map((l) => attributes[l]).join('\u0000') };
+  }
+}
+
+function partition<P extends { attributes: Attributes }>(points: readonly P[], identities: MergeIdentities): { passing: P[]; groups: Map<string, Group<P>> } {
   const passing: P[] = [];
   const groups = new Map<string, Group<P> & { byRank: Map<string, P> }>();
-  const replicas = config.replicaLabels.filter((l) => !config.by.includes(l));
   for (const p of points) {
-    const present = config.by.filter((l) => p.attributes[l] !== undefined);
-    if (!present.length || present.some((l) => p.attributes[l] === config.mergedValue)) {
+    const id = identities.of(p.attributes);
+    if (!id) {
       passing.push(p);
       continue;
     }
-    const attributes: Record<string, string> = { ...p.attributes };
-    for (const l of [...present, ...replicas]) if (attributes[l] !== undefined) attributes[l] = config.mergedValue;
-    const key = attributesKey(attributes);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { attributes, members: [], byRank: new Map() }));
+    let g = groups.get(id.key);
+    if (!g) groups.set(id.key, (g = { attributes: id.merged, members: [], byRank: new Map() }));
     // Within one rank, replicas (attention-TP ranks of one DP rank) report the same
     // scheduler state: only the lowest replica counts.
-    const rank = present.map((l) => p.attributes[l]).join('\u0000');
-    const other = g.byRank.get(rank);
-    if (!other || replicaOrder(p.attributes, other.attributes, replicas) < 0) g.byRank.set(rank, p);
+    const other = g.byRank.get(id.rank);
+    if (!other || replicaOrder(p.attributes, other.attributes, identities.replicaLabels) < 0) g.byRank.set(id.rank, p);
   }
   for (const g of groups.values()) g.members.push(...g.byRank.values());
   return { passing, groups };

@@ -4,7 +4,7 @@ import { countPoints } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { DpMergeConfig } from './config.js';
 import { GaugeRules } from './gauge-rules.js';
-import { mergeRanks } from './merge.js';
+import { MergeIdentities, mergeRanks } from './merge.js';
 
 /**
  * One series per worker beside (or instead of) the per-rank ones: see
@@ -16,6 +16,7 @@ import { mergeRanks } from './merge.js';
  */
 export class DpMergeProcessor implements Processor {
   private readonly rules: GaugeRules;
+  private readonly identities: MergeIdentities;
   private readonly incoming: Cell;
   private readonly outgoing: Cell;
   private readonly mismatch: Cell;
@@ -27,6 +28,7 @@ export class DpMergeProcessor implements Processor {
     private readonly next: Consumer,
   ) {
     this.rules = new GaugeRules(config.gaugeRules);
+    this.identities = new MergeIdentities(config);
     ({ incoming: this.incoming, outgoing: this.outgoing } = settings.telemetry.processorFlow(settings.id));
     this.mismatch = settings.telemetry.counter('bridge_processor_refused_items_total', 'Points a processor could not process, by reason (dp_merge: bucket_mismatch, histograms of one worker with different bucket bounds).', { processor: settings.id, reason: 'bucket_mismatch' });
   }
@@ -43,7 +45,7 @@ export class DpMergeProcessor implements Processor {
       return this.next.consume(batch);
     }
     this.incoming.value += records + countPoints(batch.metrics);
-    const { metrics, refused, unruled } = mergeRanks(batch.metrics, this.config, this.rules);
+    const { metrics, refused, unruled } = mergeRanks(batch.metrics, this.config, this.rules, this.identities);
     for (const r of refused) {
       this.mismatch.value += r.points;
       this.once(`refused:${r.metric}`, 'histograms of one worker have different bucket bounds: not merged (per-rank series kept if keep_per_rank)', { metric: r.metric });
