@@ -349,3 +349,21 @@ export function otlpJsonSamples(request: unknown): { name: string; labels: Recor
   }
   return out;
 }
+
+/**
+ * A directory where an SGLang scheduler was restarted: pid 900 (old, dead) and
+ * pid 1000 (its replacement) are both dp rank 0, pid 1001 is dp rank 1. Each
+ * writes a num_requests counter with its dp_rank and a num_running_reqs
+ * mostrecent gauge without rank labels: values 1, 2, 3 at times base+100,
+ * base+200, base+150 (seconds).
+ */
+export function writeRestartedScheduler(dir: string, base = 0): void {
+  const counter = (dp: string) => [{ key: pyKey('sglang:num_requests', 'sglang:num_requests_total', { dp_rank: dp, model_name: 'm' }, 'Number of requests processed.'), value: 1 }];
+  const running = pyKey('sglang:num_running_reqs', 'sglang:num_running_reqs', { model_name: 'm' }, 'The number of running requests.');
+  writeDb(path.join(dir, 'counter_900.db'), counter('0'));
+  writeDb(path.join(dir, 'counter_1000.db'), counter('0'));
+  writeDb(path.join(dir, 'counter_1001.db'), counter('1'));
+  writeDb(path.join(dir, 'gauge_mostrecent_900.db'), [{ key: running, value: 1, timestamp: base + 100 }]);
+  writeDb(path.join(dir, 'gauge_mostrecent_1000.db'), [{ key: running, value: 2, timestamp: base + 200 }]);
+  writeDb(path.join(dir, 'gauge_mostrecent_1001.db'), [{ key: running, value: 3, timestamp: base + 150 }]);
+}

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, wr
 import path from 'node:path';
 import { startBridge, sleep, type TestBridge } from '../helpers/bridge.js';
 import { parseExposition, valueOf, type Sample } from '../helpers/exposition.js';
-import { appendDb, copyFixture, expectedProm, labelsText, locate, parseProm, pyKey, setValue, tempDir, toTriples, writeDb } from '../helpers/multiproc.js';
+import { appendDb, copyFixture, expectedProm, labelsText, locate, parseProm, pyKey, setValue, tempDir, toTriples, writeDb, writeRestartedScheduler } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 const bridges: TestBridge[] = [];
@@ -261,14 +261,7 @@ describe('prometheus_multiproc receiver in a pipeline', { timeout: 120_000 }, ()
   test('(f2) per-rank gauges after a scheduler restart: the new process\'s value for its rank, not a stale or duplicate one', async () => {
     // Old scheduler pid 900 and its replacement pid 1000 are both dp rank 0 (files of dead processes stay); pid 1001 is dp rank 1.
     const dir = temp('f-restart');
-    const counter = (dp: string) => [{ key: pyKey('sglang:num_requests', 'sglang:num_requests_total', { dp_rank: dp, model_name: 'm' }, 'Number of requests processed.'), value: 1 }];
-    const running = pyKey('sglang:num_running_reqs', 'sglang:num_running_reqs', { model_name: 'm' }, 'The number of running requests.');
-    writeDb(path.join(dir, 'counter_900.db'), counter('0'));
-    writeDb(path.join(dir, 'counter_1000.db'), counter('0'));
-    writeDb(path.join(dir, 'counter_1001.db'), counter('1'));
-    writeDb(path.join(dir, 'gauge_mostrecent_900.db'), [{ key: running, value: 1, timestamp: 1_700_000_100 }]);
-    writeDb(path.join(dir, 'gauge_mostrecent_1000.db'), [{ key: running, value: 2, timestamp: 1_700_000_200 }]);
-    writeDb(path.join(dir, 'gauge_mostrecent_1001.db'), [{ key: running, value: 3, timestamp: 1_700_000_150 }]);
+    writeRestartedScheduler(dir, 1_700_000_000);
     const bridge = await bridgeFor({ prometheus_multiproc: { directories: [{ path: dir, sglang: true }], interval: '200ms' } });
     const text = await scrapeUntil(bridge, 'the gauge', (s) => s.some((x) => x.name === 'sglang:num_running_reqs'));
     const got = parseProm(text, { keep: (n) => n === 'sglang:num_running_reqs' }).triples;

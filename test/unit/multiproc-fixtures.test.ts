@@ -20,7 +20,7 @@ import { floatToGoString, pythonFloatRepr } from '../../src/encoding/python-floa
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { CumulativeClock, familiesToMetrics } from '../../src/receivers/prometheus_multiproc/to-metrics.js';
 import { render } from '../../src/exporters/prometheus/render.js';
-import { dbBytes, encodeEntry, expectedProm, FIXTURES, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
+import { dbBytes, encodeEntry, expectedProm, FIXTURES, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 after(() => {
@@ -502,14 +502,7 @@ describe('merge.ts: gauge modes and the other merge rules, on files written here
     // A restarted scheduler: pid 900 (old) and pid 1000 (new) are both dp rank 0; pid 1001 is dp rank 1.
     // Files are never deleted, so the old process's value stays in the directory with an older timestamp.
     const dir = temp('per-rank');
-    const counter = (dp: string) => [{ key: pyKey('sglang:num_requests', 'sglang:num_requests_total', { dp_rank: dp, model_name: 'm' }, 'Requests.'), value: 1 }];
-    const running = pyKey('sglang:num_running_reqs', 'sglang:num_running_reqs', { model_name: 'm' }, 'Running.');
-    writeDb(path.join(dir, 'counter_900.db'), counter('0'));
-    writeDb(path.join(dir, 'counter_1000.db'), counter('0'));
-    writeDb(path.join(dir, 'counter_1001.db'), counter('1'));
-    writeDb(path.join(dir, 'gauge_mostrecent_900.db'), [{ key: running, value: 1, timestamp: 100 }]);
-    writeDb(path.join(dir, 'gauge_mostrecent_1000.db'), [{ key: running, value: 2, timestamp: 200 }]);
-    writeDb(path.join(dir, 'gauge_mostrecent_1001.db'), [{ key: running, value: 3, timestamp: 150 }]);
+    writeRestartedScheduler(dir);
     const reading = new MultiprocReader().read(dir);
 
     test('without it: prometheus_client\'s single latest value', () => {
