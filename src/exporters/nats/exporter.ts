@@ -1,6 +1,7 @@
 import { encode as msgpackEncode } from '@msgpack/msgpack';
 import type { CreateSettings, Exporter } from '../../component/contracts.js';
 import type { Batch } from '../../model/batch.js';
+import { countPoints } from '../../model/metrics.js';
 import type { FpmRecord } from '../../model/fpm.js';
 import { DeliveryTelemetry } from '../delivery/telemetry.js';
 import { bridgeResourceAttributes } from '../common/resource.js';
@@ -50,7 +51,7 @@ export class NatsExporter implements Exporter {
   consume(batch: Batch): void {
     if (this.config.mode === 'fpm') {
       if (batch.fpm) for (const record of batch.fpm) this.publishRecord(record);
-      if (batch.metrics?.length) this.unsupported(batch.metrics.reduce((n, m) => n + m.points.length, 0), 'metric points reached a nats exporter in fpm mode: use a second nats exporter with mode "metrics" for them');
+      if (batch.metrics?.length) this.unsupported(countPoints(batch.metrics), 'metric points reached a nats exporter in fpm mode: use a second nats exporter with mode "metrics" for them');
       return;
     }
     if (batch.metrics?.length) this.store.put(batch.metrics, this.settings.now());
