@@ -59,14 +59,9 @@ export class NatsPublisher {
       return;
     }
     if (this.unconfirmed.length + this.waiting.length >= this.config.bufferMessages) {
-      if (this.connected && this.unconfirmed.length) {
-        // Connected but confirmations lag: stop tracking the oldest (most likely delivered).
-        const oldest = this.unconfirmed.shift()!;
-        this.telemetry.sent.value += oldest.items;
-      } else {
-        this.telemetry.drop('queue_full', items);
-        return;
-      }
+      // One bound for everything held, connected or not: what does not fit is dropped and counted.
+      this.telemetry.drop('queue_full', items);
+      return;
     }
     const held = { subject, data, items };
     if (!(this.connected && this.send(held))) this.waiting.push(held);
