@@ -1,4 +1,5 @@
 import { defineSchema, stringMap } from '../../config/component-schema.js';
+import { parsePattern } from '../common/pattern.js';
 import { DEFAULT_GAUGE_RULES, parseGaugeRule, type GaugeRule } from './gauge-rules.js';
 
 export interface DpMergeConfig {
@@ -19,7 +20,7 @@ export const dpMergeSchema = defineSchema<DpMergeConfig>(
     replica_labels: { doc: 'Labels that tell apart the GPUs of one rank (with DP attention each DP rank\'s scheduler has its own tp_rank): merged away with `by`; of series of one rank that differ only in them, the lowest is counted (attention-TP replicas report the same state).', format: 'string-list', default: ['tp_rank', 'moe_ep_rank'] },
     keep_per_rank: { doc: 'Also pass the per-rank series on (false: only the merged ones).', format: 'boolean', default: true },
     merged_value: { doc: 'Value of the merged labels on merged series (a new identity beside the per-rank ones).', format: String, default: 'all' },
-    gauge_rules: { doc: 'How gauges merge, by metric name or glob: "sum", "mean", "max", "min", "skip" or "weighted_mean:<weight metric>"; over the built-in table for SGLang\'s gauges (docs/configuration.md).', format: '*', default: {} },
+    gauge_rules: { doc: 'How gauges merge, by metric name or glob: "sum", "mean", "max", "min", "skip" or "weighted_mean:<weight metric>"; over the built-in table for SGLang\'s gauges (docs/configuration.md). Names may be globs (* and ?) or /regex/.', format: '*', default: {} },
     default_gauge_rule: { doc: 'Rule for gauges no rule names: "skip" (no merged series; logged once with the metric\'s name) or one of the rules.', format: String, default: 'skip' },
   },
   (v, issue) => {
@@ -28,6 +29,8 @@ export const dpMergeSchema = defineSchema<DpMergeConfig>(
     const configured = stringMap(v.gauge_rules, 'gauge_rules', issue);
     const gaugeRules: Record<string, GaugeRule> = {};
     for (const [name, text] of Object.entries({ ...DEFAULT_GAUGE_RULES, ...configured })) {
+      const pattern = parsePattern(name);
+      if (typeof pattern === 'string') issue(`gauge_rules.${name}`, pattern);
       const rule = parseGaugeRule(text);
       if (rule) gaugeRules[name] = rule;
       else issue(`gauge_rules.${name}`, `"${text}" is not a rule: sum, mean, max, min, skip or weighted_mean:<weight metric>`);

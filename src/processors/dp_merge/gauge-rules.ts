@@ -1,3 +1,5 @@
+import { compilePattern, literalOf, parsePattern } from '../common/pattern.js';
+
 /**
  * How a gauge is merged across ranks. `sum` for quantities that add up
  * (requests, tokens, throughput, capacity), `mean` for ratios and averages,
@@ -50,23 +52,24 @@ export function parseGaugeRule(text: string): GaugeRule | undefined {
   return ['sum', 'mean', 'max', 'min', 'skip'].includes(text) ? { kind: text as 'sum' } : undefined;
 }
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-}
-
-/** Looks rules up by exact name first, then by glob (`*`, `?`), in the order given. */
+/**
+ * Looks rules up by exact name first, then by pattern (a glob with `*` and
+ * `?`, or `/regex/`, as the filter and rename processors read them), in the
+ * order given.
+ */
 export class GaugeRules {
   private readonly exact = new Map<string, GaugeRule>();
-  private readonly globs: [RegExp, GaugeRule][] = [];
+  private readonly patterns: [RegExp, GaugeRule][] = [];
 
   constructor(rules: Readonly<Record<string, GaugeRule>>) {
-    for (const [pattern, rule] of Object.entries(rules)) {
-      if (/[*?]/.test(pattern)) this.globs.push([globToRegExp(pattern), rule]);
-      else this.exact.set(pattern, rule);
+    for (const [text, rule] of Object.entries(rules)) {
+      const pattern = parsePattern(text); // invalid ones were refused by the config check
+      if (typeof pattern === 'string' || literalOf(pattern) !== undefined) this.exact.set(text, rule);
+      else this.patterns.push([compilePattern(pattern), rule]);
     }
   }
 
   get(name: string): GaugeRule | undefined {
-    return this.exact.get(name) ?? this.globs.find(([re]) => re.test(name))?.[1];
+    return this.exact.get(name) ?? this.patterns.find(([re]) => re.test(name))?.[1];
   }
 }
