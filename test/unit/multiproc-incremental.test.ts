@@ -18,6 +18,7 @@ import { render } from '../../src/exporters/prometheus/render.js';
 import { MetricStore } from '../../src/exporters/prometheus/store.js';
 import { multiprocFactory } from '../../src/receivers/prometheus_multiproc/factory.js';
 import type { MultiprocReceiver } from '../../src/receivers/prometheus_multiproc/receiver.js';
+import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfTelemetry } from '../../src/telemetry/self-telemetry.js';
 import { appendDb, pyKey, setValue, tempDir, writeDb, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
@@ -168,8 +169,59 @@ for (const layout of ['current', 'legacy'] as const) {
       assert.equal(valueOf(text, 'app:kv_blocks{model_name="m",pid="13",shard="2",tp_rank="1"}'), '7000');
       assert.equal(valueOf(text, 'app:kv_blocks{model_name="m",pid="13",shard="0",tp_rank="1"}'), '7002');
     });
+
+    test('every process appends the same new series, twice (one walk per label variant, the rest take its growth): values exact', () => {
+      live.scrape();
+      const present = [10, 11, 13, 14, 99];
+      for (const step of [[20, 21], [22]]) {
+        for (const pid of present) {
+          appendDb(path.join(dir, `gauge_all_${pid}.db`), gaugeEntries('app:kv_blocks', pid, step, layout), layout);
+          appendDb(path.join(dir, `histogram_${pid}.db`), histogramEntries(pid, step), layout);
+        }
+        const text = live.scrape();
+        assert.deepEqual(lines(text), lines(fresh()));
+        for (const pid of present) assert.equal(valueOf(text, `app:kv_blocks{model_name="m",pid="${pid}",shard="${step[0]}",tp_rank="${pid % 2}"}`), String(100 * pid + step[0]));
+      }
+      assert.equal(valueOf(live.scrape(), 'app:latency_seconds_count{model_name="m",shard="22",tp_rank="1"}'), String(3 * (12 + 14 + 100))); // three buckets each of pids 11, 13 and 99
+    });
+
   });
 }
+
+describe('files of several processes that grow alike keep sharing their parsed keys', () => {
+  test('one keys array per label variant after each append, and values per file', () => {
+    const dir = tempDir('growth-shared');
+    temps.push(dir);
+    const pids = [21, 22, 23, 24, 25, 26];
+    for (const pid of pids) writeDb(path.join(dir, `gauge_all_${pid}.db`), gaugeEntries('app:kv_blocks', pid, [0, 1], 'current'), 'current');
+    const reader = new MultiprocReader();
+    const distinctKeys = () => new Set(reader.read(dir).files.map((f) => f.keys)).size;
+    assert.equal(distinctKeys(), 2); // tp_rank 0 and 1
+    for (const step of [[2], [3, 4]]) {
+      for (const pid of pids) appendDb(path.join(dir, `gauge_all_${pid}.db`), gaugeEntries('app:kv_blocks', pid, step, 'current'), 'current');
+      const reading = reader.read(dir);
+      assert.equal(new Set(reading.files.map((f) => f.keys)).size, 2);
+      for (const f of reading.files) {
+        const pid = Number(f.file.pid);
+        assert.deepEqual([...f.values], [0, 1, 2, 3, 4].slice(0, f.keys.length).map((s) => 100 * pid + s));
+      }
+    }
+    // Same length appended by processes of one variant (tp_rank 1: 21, 23, 25): other keys (shard 8 for 9), or the same keys with other values.
+    appendDb(path.join(dir, 'gauge_all_21.db'), gaugeEntries('app:kv_blocks', 21, [9], 'current'), 'current');
+    appendDb(path.join(dir, 'gauge_all_23.db'), gaugeEntries('app:kv_blocks', 23, [8], 'current'), 'current');
+    appendDb(path.join(dir, 'gauge_all_25.db'), gaugeEntries('app:kv_blocks', 25, [9], 'current').map((e) => ({ ...e, value: -5, timestamp: 7 })), 'current');
+    const reading = reader.read(dir);
+    const byPid = new Map(reading.files.map((f) => [f.file.pid, f]));
+    const shardOf = (pid: string) => byPid.get(pid)!.keys.at(-1)!.labels.find(([k]) => k === 'shard')?.[1];
+    assert.deepEqual([shardOf('21'), shardOf('23'), shardOf('25')], ['9', '8', '9']);
+    assert.equal(byPid.get('21')!.values.at(-1), 2109);
+    assert.equal(byPid.get('23')!.values.at(-1), 2308);
+    assert.equal(byPid.get('25')!.values.at(-1), -5);
+    assert.equal(byPid.get('25')!.timestamps.at(-1), 7);
+    assert.equal(byPid.get('25')!.keys, byPid.get('21')!.keys); // same keys appended: shared
+    assert.equal(distinctKeys(), 3); // tp_rank 0, and two for tp_rank 1 now
+  });
+});
 
 describe('render reuses a line only while its value is unchanged', () => {
   const attributes = { a: '1' };

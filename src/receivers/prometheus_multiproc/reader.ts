@@ -105,6 +105,26 @@ interface Template {
 /** Templates kept per (kind, mode, used): label variants such as tp_rank. */
 const MAX_TEMPLATES = 16;
 
+/**
+ * How files sharing one keys array grew last: processes of one program touch
+ * the same new series between two reads, so they append the same keys. The
+ * appended bytes of the first file to grow (value fields zeroed) and the keys
+ * and offsets it ended with; a file with the same keys that appended the
+ * same bytes takes those arrays instead of walking and looking up each new
+ * entry, and the files keep sharing one keys array (which the merge engine's
+ * caches are keyed by) read after read.
+ */
+interface Growth {
+  readonly fromUsed: number;
+  /** Bytes [fromUsed, toUsed) of the first file that grew this way, value fields zeroed. */
+  readonly bytes: Buffer;
+  readonly keys: ParsedKey[];
+  readonly valueOffsets: number[];
+}
+
+/** Growths kept per keys array. */
+const MAX_GROWTHS = 16;
+
 export class MultiprocReader {
   private readonly files = new Map<string, CachedFile>();
   /** Key text -> parsed key, shared by every file of every directory this reader reads. */
@@ -127,6 +147,8 @@ export class MultiprocReader {
    * fields takes the template's parsed keys without walking or parsing.
    */
   private templates = new Map<string, Template[]>();
+  /** Growths by the keys array the files grew from (forgotten with it). */
+  private growths = new WeakMap<readonly ParsedKey[], Growth[]>();
   /** The read buffer (8-byte aligned: its own ArrayBuffer) and a float64 view of it; values sit at multiples of 8. */
   private buffer = Buffer.alloc(1 << 16);
   private doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
@@ -290,9 +312,17 @@ export class MultiprocReader {
         }
         cached = { ino: stat.ino, layout, used: 8, keys: [], valueOffsets: [], shared: false };
       }
-      if (used > cached.used) {
+      const growth = used > cached.used && cached.shared ? this.fromGrowth(cached, buf) : undefined;
+      if (growth) {
+        parsed += growth.keys.length - cached.keys.length;
+        cached.copiedFrom = cached.keys;
+        cached.keys = growth.keys;
+        cached.valueOffsets = growth.valueOffsets;
+        cached.used = used;
+      } else if (used > cached.used) {
         const walk = walkEntries(buf, cached.layout, cached.used);
         if (!walk.ok) return { reason: walk.reason, detail: walk.detail };
+        const grewFrom = cached.shared && cached.used > 8 ? { keys: cached.keys, used: cached.used } : undefined;
         if (cached.shared) {
           cached.copiedFrom = cached.keys;
           cached.keys = [...cached.keys];
@@ -309,6 +339,7 @@ export class MultiprocReader {
         }
         parsed += n;
         const fresh = cached.used === 8;
+        if (grewFrom) this.addGrowth(grewFrom.keys, grewFrom.used, buf, cached);
         cached.used = used;
         if (fresh) this.addTemplate(signature, buf, cached);
       }
@@ -347,41 +378,74 @@ export class MultiprocReader {
 
   /**
    * A cached file for `buf` (the shared read buffer) from a template it
-   * equals outside the value fields, if any: the value fields are zeroed for
-   * one whole-buffer comparison with the template, then put back.
+   * equals outside the value fields, if any.
    */
   private fromTemplate(signature: string, buf: Buffer, ino: number): CachedFile | undefined {
     const list = this.templates.get(signature);
     if (!list) return undefined;
-    const doubles = this.doubles;
     const used = buf.length;
     for (const t of list) {
       if (t.bytes.length !== used) continue; // a short read: the walk will tell what is wrong
       const { valueOffsets, layout } = t.file;
       // Label variants (tp_rank="0", "1", ...) differ in the first key already: a cheap first test.
       if (valueOffsets.length && buf.compare(t.bytes, 8, valueOffsets[0], 8, valueOffsets[0]) !== 0) continue;
-      const wide = layout === 'current';
-      const n = valueOffsets.length;
-      if (this.saved.length < 2 * n) this.saved = new Float64Array(4 * n);
-      const saved = this.saved;
-      for (let i = 0; i < n; i++) {
-        const at = valueOffsets[i] >> 3;
-        saved[2 * i] = doubles[at];
-        doubles[at] = 0;
-        if (wide) {
-          saved[2 * i + 1] = doubles[at + 1];
-          doubles[at + 1] = 0;
-        }
-      }
-      const same = buf.compare(t.bytes, 8, used, 8, used) === 0;
-      for (let i = 0; i < n; i++) {
-        const at = valueOffsets[i] >> 3;
-        doubles[at] = saved[2 * i];
-        if (wide) doubles[at + 1] = saved[2 * i + 1];
-      }
-      if (same) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
+      if (this.equalOutsideValues(buf, 8, t.bytes, 0, valueOffsets, 0, layout)) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
     }
     return undefined;
+  }
+
+  /** The growth `file` (its keys shared) made to reach `buf.length` bytes, if another file with the same keys grew the same way. */
+  private fromGrowth(file: CachedFile, buf: Buffer): Growth | undefined {
+    const list = this.growths.get(file.keys);
+    if (!list) return undefined;
+    for (const g of list) {
+      if (g.fromUsed !== file.used || g.fromUsed + g.bytes.length !== buf.length) continue;
+      if (this.equalOutsideValues(buf, g.fromUsed, g.bytes, g.fromUsed, g.valueOffsets, file.keys.length, file.layout)) return g;
+    }
+    return undefined;
+  }
+
+  /** Remembers how `file` grew from `keys` (`fromUsed` bytes) to `buf`; its new arrays are shared from now on. */
+  private addGrowth(keys: readonly ParsedKey[], fromUsed: number, buf: Buffer, file: CachedFile): void {
+    let list = this.growths.get(keys);
+    if (!list) this.growths.set(keys, (list = []));
+    if (list.length >= MAX_GROWTHS) return;
+    const bytes = Buffer.alloc(buf.length - fromUsed);
+    buf.copy(bytes, 0, fromUsed);
+    const valueBytes = file.layout === 'current' ? 16 : 8;
+    for (let i = keys.length; i < file.valueOffsets.length; i++) bytes.fill(0, file.valueOffsets[i] - fromUsed, file.valueOffsets[i] - fromUsed + valueBytes);
+    file.shared = true;
+    list.push({ fromUsed, bytes, keys: file.keys, valueOffsets: file.valueOffsets });
+  }
+
+  /**
+   * Whether buf[from, buf.length) equals `bytes` (whose first byte stands
+   * for buf[bytesAt]) outside the value fields of entries `first`.. of
+   * `valueOffsets`, which `bytes` has zeroed: those fields are zeroed in
+   * `buf` (the shared read buffer) for one comparison, then put back.
+   */
+  private equalOutsideValues(buf: Buffer, from: number, bytes: Buffer, bytesAt: number, valueOffsets: readonly number[], first: number, layout: Layout): boolean {
+    const doubles = this.doubles;
+    const wide = layout === 'current';
+    const n = valueOffsets.length - first;
+    if (this.saved.length < 2 * n) this.saved = new Float64Array(4 * n);
+    const saved = this.saved;
+    for (let i = 0; i < n; i++) {
+      const at = valueOffsets[first + i] >> 3;
+      saved[2 * i] = doubles[at];
+      doubles[at] = 0;
+      if (wide) {
+        saved[2 * i + 1] = doubles[at + 1];
+        doubles[at + 1] = 0;
+      }
+    }
+    const same = buf.compare(bytes, from - bytesAt, buf.length - bytesAt, from, buf.length) === 0;
+    for (let i = 0; i < n; i++) {
+      const at = valueOffsets[first + i] >> 3;
+      doubles[at] = saved[2 * i];
+      if (wide) doubles[at + 1] = saved[2 * i + 1];
+    }
+    return same;
   }
 
   private addTemplate(signature: string, buf: Buffer, file: CachedFile): void {

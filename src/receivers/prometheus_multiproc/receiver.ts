@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Consumer, CreateSettings, Receiver } from '../../component/contracts.js';
-import { countPoints, type Metric } from '../../model/metrics.js';
+import { countPoints, type Attributes, type Metric } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { MultiprocConfig } from './config.js';
 import { diagnoseMissing, diagnoseReading, type Diagnosis } from './diagnose.js';
@@ -22,6 +22,7 @@ export class MultiprocReceiver implements Receiver {
   private readonly reader: MultiprocReader;
   private readonly clocks = new Map<string, CumulativeClock>();
   private readonly engines = new Map<string, MergeEngine>();
+  private readonly subdirAttributes = new Map<string, { base: Attributes; attributes: Attributes }>();
   private readonly cumulativeFiles = new Map<string, Set<string>>();
   private readonly warnedFiles = new Set<string>();
   private readonly active = new Map<string, Diagnosis>();
@@ -96,7 +97,7 @@ export class MultiprocReceiver implements Receiver {
         }
         const engine = this.engine(d, perRank);
         const families = engine.merge(reading.files, floatToGoString);
-        const attributes = resolved.length > 1 ? { ...dir.attributes, multiproc_dir: path.basename(d) } : dir.attributes;
+        const attributes = resolved.length > 1 ? this.subdirectoryAttributes(dir.attributes, d) : dir.attributes;
         metrics.push(...familiesToMetrics(families, attributes, now, this.clock(d), this.lostCumulativeFile(d, reading.files.map((f) => f.file))));
         const ranks = processRanksMetric(engine.processRanks, attributes, now);
         if (ranks) metrics.push(ranks);
@@ -116,6 +117,19 @@ export class MultiprocReceiver implements Receiver {
     if (!metrics.length) return;
     this.cells.accepted.value += countPoints(metrics);
     this.next.consume({ metrics });
+  }
+
+  /**
+   * The configured attributes plus `multiproc_dir` for one of several
+   * directories found under a configured path: the same object pass after
+   * pass (series keys and rendered labels are cached per attributes object).
+   */
+  private subdirectoryAttributes(base: Attributes, dir: string): Attributes {
+    const known = this.subdirAttributes.get(dir);
+    if (known && known.base === base) return known.attributes;
+    const attributes = { ...base, multiproc_dir: path.basename(dir) };
+    this.subdirAttributes.set(dir, { base, attributes });
+    return attributes;
   }
 
   /** One merge engine per directory, kept between reads (the steady state costs one addition per entry). */

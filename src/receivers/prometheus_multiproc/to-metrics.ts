@@ -69,36 +69,63 @@ function seriesKey(name: string, attributes: Attributes): string {
   return name + '\u0002' + attributesKey(attributes);
 }
 
-/** Points by sample name (a counter's `_total`, each gauge-like sample name). */
-function bySampleName(f: PromFamily, extra: Attributes, clock: CumulativeClock, point: (s: PromSample, attributes: Attributes) => NumberPoint): Map<string, NumberPoint[]> {
-  const out = new Map<string, NumberPoint[]>();
-  let lastName = '';
-  let list: NumberPoint[] | undefined;
-  for (const s of f.samples) {
-    if (s.name !== lastName) {
-      // samples of one name usually come in a run: one lookup per run
-      lastName = s.name;
-      list = s.name.endsWith('_created') ? undefined : out.get(s.name); // creation times, not values
-      if (list === undefined && !s.name.endsWith('_created')) out.set(s.name, (list = []));
+/**
+ * The samples of a family split by sample name (a counter's `_total`, each
+ * gauge-like sample name), creation times (`_created`) left out. Samples of
+ * one name come in runs (usually a single run): one lookup per run.
+ */
+function bySampleName(f: PromFamily): Map<string, PromSample[]> {
+  const out = new Map<string, PromSample[]>();
+  const samples = f.samples;
+  let start = 0;
+  while (start < samples.length) {
+    const name = samples[start].name;
+    let end = start + 1;
+    while (end < samples.length && samples[end].name === name) end++;
+    if (!name.endsWith('_created')) {
+      const list = out.get(name);
+      if (list === undefined) out.set(name, start === 0 && end === samples.length ? (samples as PromSample[]) : samples.slice(start, end));
+      else for (let i = start; i < end; i++) list.push(samples[i]);
     }
-    if (list !== undefined) list.push(point(s, clock.attributes(s.labels, extra)));
+    start = end;
   }
   return out;
+}
+
+/** Gauge points of `samples`, observed at `nowMs`. */
+function gaugePoints(samples: readonly PromSample[], extra: Attributes, clock: CumulativeClock, nowMs: number): NumberPoint[] {
+  const n = samples.length;
+  const points = new Array<NumberPoint>(n);
+  for (let i = 0; i < n; i++) {
+    const s = samples[i];
+    points[i] = { attributes: clock.attributes(s.labels, extra), startTimeMs: nowMs, timeMs: nowMs, value: s.value };
+  }
+  return points;
+}
+
+/** Cumulative points of `samples` (counters), each with the start time of its series. */
+function counterPoints(samples: readonly PromSample[], extra: Attributes, clock: CumulativeClock, nowMs: number, resetAll: boolean): NumberPoint[] {
+  const n = samples.length;
+  const points = new Array<NumberPoint>(n);
+  for (let i = 0; i < n; i++) {
+    const s = samples[i];
+    const attributes = clock.attributes(s.labels, extra);
+    points[i] = { attributes, startTimeMs: clock.startTime(seriesKey(s.name, attributes), s.value, nowMs, resetAll), timeMs: nowMs, value: s.value };
+  }
+  return points;
 }
 
 export function familiesToMetrics(families: readonly PromFamily[], attributes: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): Metric[] {
   const out: Metric[] = [];
   for (const f of families) {
     if (f.type === 'counter') {
-      const points = bySampleName(f, attributes, clock, (s, a) => ({ attributes: a, startTimeMs: clock.startTime(seriesKey(s.name, a), s.value, nowMs, resetAll), timeMs: nowMs, value: s.value }));
-      for (const [name, list] of points) out.push({ kind: 'sum', monotonic: true, name, description: f.help, unit: '', points: list });
+      for (const [name, samples] of bySampleName(f)) out.push({ kind: 'sum', monotonic: true, name, description: f.help, unit: '', points: counterPoints(samples, attributes, clock, nowMs, resetAll) });
     } else if (f.type === 'histogram') {
       out.push({ kind: 'histogram', name: f.name, description: f.help, unit: '', points: histogramPoints(f, attributes, nowMs, clock, resetAll) });
     } else if (f.type === 'summary') {
       out.push({ kind: 'summary', name: f.name, description: f.help, unit: '', points: summaryPoints(f, attributes, nowMs, clock, resetAll) });
     } else {
-      const points = bySampleName(f, attributes, clock, (s, a) => ({ attributes: a, startTimeMs: nowMs, timeMs: nowMs, value: s.value }));
-      for (const [name, list] of points) out.push({ kind: 'gauge', name, description: f.help, unit: '', points: list });
+      for (const [name, samples] of bySampleName(f)) out.push({ kind: 'gauge', name, description: f.help, unit: '', points: gaugePoints(samples, attributes, clock, nowMs) });
     }
   }
   return out;
