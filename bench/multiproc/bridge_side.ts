@@ -2,13 +2,14 @@
  * The bridge's side of bench/multiproc, steady state: one pass of the real
  * prometheus_multiproc receiver (read, merge, convert, diagnose; its state
  * kept between passes, as in `run`) plus one render of the prometheus
- * exporter's store, i.e. what a scrape of an Engine-mode SGLang costs.
+ * exporter's store into the pieces its server writes one by one (renderChunks,
+ * as a scrape gets them), i.e. what a scrape of an Engine-mode SGLang costs.
  * For every line "go" on stdin it does one pass and prints the milliseconds
  * it took and the exposition size; "dump PATH" writes the last exposition to PATH.
  */
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { renderSliced } from '../../src/exporters/prometheus/render.js';
+import { renderChunks } from '../../src/exporters/prometheus/render.js';
 import { MetricStore } from '../../src/exporters/prometheus/store.js';
 import { multiprocFactory } from '../../src/receivers/prometheus_multiproc/factory.js';
 import type { MultiprocReceiver } from '../../src/receivers/prometheus_multiproc/receiver.js';
@@ -22,17 +23,17 @@ if (!config) throw new Error(JSON.stringify(issues));
 const settings = { id: 'prometheus_multiproc', logger: silentLogger, telemetry: new SelfTelemetry({ processMetrics: false }), now: Date.now };
 const receiver = multiprocFactory.create(settings, config, { consume: (b) => b.metrics && store.put(b.metrics, Date.now()) }) as MultiprocReceiver;
 
-let text = '';
+let chunks: string[] = [];
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.startsWith('dump ')) {
-    writeFileSync(line.slice(5).trim(), text);
+    writeFileSync(line.slice(5).trim(), chunks.join(''));
     process.stdout.write('ok\n');
     continue;
   }
   if (line.trim() !== 'go') break;
   const t0 = performance.now();
   receiver.poll();
-  text = await renderSliced(store.snapshot(Date.now()), 'text'); // as the exporter serves a scrape
+  chunks = await renderChunks(store.snapshot(Date.now()), 'text'); // as the exporter serves a scrape
   const ms = performance.now() - t0;
-  process.stdout.write(`${ms.toFixed(3)} ${text.length}\n`);
+  process.stdout.write(`${ms.toFixed(3)} ${chunks.reduce((n, c) => n + c.length, 0)}\n`);
 }
