@@ -235,12 +235,12 @@ export async function renderSliced(metrics: readonly Metric[], format: Expositio
  */
 export async function renderChunks(metrics: readonly Metric[], format: ExpositionFormat, sliceMs = 10): Promise<string[]> {
   const chunks: string[] = [];
-  let out: string[] = [];
-  const lines = renderLines(metrics, format, { push: (line: string) => out.push(line) });
+  const out: string[] = [];
+  const lines = renderLines(metrics, format, out);
   let sliceStart = performance.now();
   const flush = () => {
     if (out.length) chunks.push(out.join('\n') + '\n');
-    out = [];
+    out.length = 0;
   };
   while (!lines.next().done) {
     if (out.length >= SLICE_LINES) flush();
