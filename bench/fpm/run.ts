@@ -15,6 +15,9 @@
  * 3. At 3,200 messages/s (shared/tools/fpm-publisher.py --dp-size 8 --rate 400
  *    --duration 20): CPU as % of one core and RSS, the bridge and Python
  *    subscribed to the same endpoints at the same time.
+ * 4. The reference publisher (shared/tools/fpm-publisher.py, SGLang's
+ *    libraries) flooding `--dp-size` ranks as fast as it can: its ceiling,
+ *    and whether each subscriber, alone with it, receives everything.
  *
  * Loads for 1 and 2 come from bench/fpm/publisher.ts (pre-encoded, spec-exact
  * frames; fpm-publisher.py cannot send fast enough). Everything is local
@@ -51,8 +54,9 @@ const { values: cli } = parseArgs({
     'step-duration': { type: 'string', default: '4' },
     bisect: { type: 'string', default: '2' },
     'low-duration': { type: 'string', default: '20' },
+    'flood-duration': { type: 'string', default: '8' },
     profile: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3' },
+    only: { type: 'string', default: '1,2,3,4' },
     warmup: { type: 'string', default: '2' },
     pin: { type: 'string', default: 'on' },
     bridge: { type: 'string', default: 'dist/main.js' },
@@ -73,8 +77,9 @@ if (cli.help) {
   --step-duration S       seconds per ramp step (default 4)
   --bisect N              bisection steps after the first lossy step (default 2)
   --low-duration S        fpm-publisher.py --duration in step 3 (default 20)
+  --flood-duration S      fpm-publisher.py --duration in step 4 (default 8)
   --profile               also run the bridge under node --cpu-prof (step-1 load and 3,200 msg/s) and summarise
-  --only LIST             steps to run, e.g. 1,3 (default 1,2,3)
+  --only LIST             steps to run, e.g. 1,3 (default 1,2,3,4)
   --warmup S              steps 1-2: seconds of the same load before each measured load, same
                           subscriber process (JIT warm-up; its loss is shown, not counted) (default 2)
   --pin on|off            steps 1-2: publisher on CPU 0, subscriber on CPU 1 (taskset), so they do not
@@ -83,7 +88,7 @@ if (cli.help) {
   --bridge-node-options S extra node flags for the bridge, e.g. "--max-semi-space-size=2"
   --receiver-options JSON merged into the zmq_fpm options, e.g. '{"poll_interval":"5ms"}'
   --quick                 shorter steps (smoke test; numbers less stable)
-  --null-ramp on|off      step 2 also on bench/fpm/null_subscriber.ts (counting only): the rate the
+  --null-ramp on|off      steps 2 and 4 also on bench/fpm/null_subscriber.ts (counting only): what the
                           publisher delivers without loss on this machine (default on)`);
   process.exit(0);
 }
@@ -97,6 +102,7 @@ const opts = {
   stepDuration: Number(cli['step-duration']) / (cli.quick ? 2 : 1),
   bisect: cli.quick ? 0 : Number(cli.bisect),
   lowDuration: Number(cli['low-duration']) / (cli.quick ? 4 : 1),
+  floodDuration: Number(cli['flood-duration']) / (cli.quick ? 4 : 1),
   profile: cli.profile!,
   only: new Set(cli.only!.split(',').map(Number)),
   warmup: Number(cli.warmup) / (cli.quick ? 2 : 1),
@@ -459,6 +465,50 @@ async function stepMaxRate(kind: SubscriberKind) {
   return { kind, maxLossless: best?.achievedRate ?? 0, firstLoss: fail ? { target: fail.targetRate, achieved: fail.achievedRate, received: fail.subs[0].received, sent: fail.sent } : undefined, publisherMax: ceiling, steps };
 }
 
+// ---------------------------------------------------------------- step 4
+/**
+ * The reference publisher at its ceiling: shared/tools/fpm-publisher.py (pyzmq
+ * and msgpack, as SGLang's side; SNDHWM 1000, pyzmq's default, as SGLang's
+ * socket) flooding opts.dp ranks with --rate 0, each subscriber alone with it
+ * (publisher on CPU 0, subscriber on CPU 1, as steps 1-2): a warm-up flood of
+ * --warmup s from one publisher process, then the measured flood from a new
+ * one (a publisher restart to the bridge, not a loss). Sent is the
+ * publisher's own printed truth (data and heartbeats).
+ */
+async function stepReferencePublisher(kind: SubscriberKind) {
+  const base = await freshBase(opts.dp);
+  const sub = kind === 'bridge' ? await startBridge(base, opts.dp, `flood-ref-${kind}`, undefined, SUBSCRIBER_CPU) : await startPython(base, opts.dp, SUBSCRIBER_CPU, kind);
+  const flood = async (durationS: number) => {
+    const before = await sub.counts();
+    const pub = new Child('fpm-publisher.py', ...pinned(PUBLISHER_CPU, SYSTEM_PYTHON, [PUBLISHER_PY, '--endpoint', base, '--dp-size', String(opts.dp), '--rate', '0', '--duration', String(durationS)]));
+    try {
+      const code = await Promise.race([pub.exited, sleep((durationS + 30) * 1000).then(() => 'timeout' as const)]);
+      if (code !== 0) throw new Error(`fpm-publisher.py: ${code}: ${pub.stderr}`);
+    } finally {
+      await pub.stop(2000);
+    }
+    const truth = JSON.parse(pub.lines.join('\n')) as PyTruth;
+    const sent = truth.ranks.reduce((a, r) => a + r.data + r.heartbeats, 0);
+    const elapsed = Math.max(...truth.ranks.map((r) => r.elapsed_s));
+    const end = await drain(sub, before.received + sent, performance.now());
+    if (kind === 'bridge') await sleep(600); // health (loss) goes out every report_interval (250 ms)
+    const after = kind === 'bridge' ? await sub.counts() : end.counts;
+    const received = after.received - before.received;
+    const lost = after.lost - before.lost;
+    const refused = after.refused - before.refused;
+    return { sent, rate: truth.ranks.reduce((a, r) => a + r.data, 0) / elapsed, received, lostCounter: lost, refused, lossless: received === sent && lost === 0 && refused === 0 };
+  };
+  try {
+    const warmup = opts.warmup > 0 ? await flood(opts.warmup) : undefined;
+    if (warmup && !warmup.lossless) log(`  (warm-up, not measured: ${kind} received ${warmup.received} of ${warmup.sent})`);
+    const r = await flood(opts.floodDuration);
+    log(`step 4 (${kind}): fpm-publisher.py --rate 0, ${opts.dp} ranks, ${opts.floodDuration} s: sent ${r.sent} at ${Math.round(r.rate).toLocaleString('en-US')}/s -> received ${r.received} lost-counter ${r.lostCounter} ${r.lossless ? 'LOSSLESS' : 'LOSS'}`);
+    return { kind, ...r, warmup };
+  } finally {
+    await sub.stop();
+  }
+}
+
 // ---------------------------------------------------------------- step 3
 interface PyTruth {
   ranks: Array<{ data: number; heartbeats: number; elapsed_s: number; bad: Record<string, number> }>;
@@ -667,6 +717,9 @@ async function main(): Promise<void> {
   const rampPython = opts.only.has(2) ? await stepMaxRate('python') : undefined;
   const rampNull = opts.only.has(2) && opts.nullRamp ? await stepMaxRate('null') : undefined;
   const low = opts.only.has(3) ? await stepLowRate() : undefined;
+  const floodPython = opts.only.has(4) ? await stepReferencePublisher('python') : undefined;
+  const floodBridge = opts.only.has(4) ? await stepReferencePublisher('bridge') : undefined;
+  const floodNull = opts.only.has(4) && opts.nullRamp ? await stepReferencePublisher('null') : undefined;
 
   const n = (v: number, d = 2) => v.toFixed(d);
   const k = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -741,6 +794,23 @@ async function main(): Promise<void> {
       `step 3 bridge memory (its own /metrics at the end): V8 heap total ${n(h.heapTotalMiB, 1)} MiB (used ${n(h.heapUsedMiB, 1)}; new space ${n(h.newSpaceMiB, 1)}), external ${n(h.externalMiB, 1)} MiB; RSS beyond them ${n(brLow.rssEndMiB - h.heapTotalMiB - h.externalMiB, 1)} MiB (code, native libraries, malloc arenas)`,
     );
   }
+  if (floodPython && floodBridge) {
+    // The issue's rate target holds "where the publisher can send that fast (otherwise report the publisher's ceiling)".
+    const ceiling = Math.max(floodPython.rate, floodBridge.rate);
+    rows.push({
+      metric: `Reference publisher at its ceiling: fpm-publisher.py --rate 0 (pyzmq, SNDHWM 1000), ${opts.dp} ranks, ${opts.floodDuration} s, received/sent (ceiling ${k(ceiling)} msg/s)`,
+      python: `${k(floodPython.received)}/${k(floodPython.sent)}`,
+      bridge: `${k(floodBridge.received)}/${k(floodBridge.sent)}`,
+      ratio: '',
+      target: ceiling >= 250000 ? 'lossless at >= 250,000' : 'lossless at the ceiling (< 250,000)',
+      met: yes(floodBridge.lossless && (ceiling < 250000 || floodBridge.rate >= 250000)),
+    });
+    const ofSent = (r: { received: number; sent: number }) => `${k(r.received)}/${k(r.sent)}`;
+    details.push(
+      `step 4: python ${floodPython.lossless ? 'lossless' : 'LOSS'} at ${k(floodPython.rate)}/s; bridge ${floodBridge.lossless ? 'lossless' : 'LOSS'} at ${k(floodBridge.rate)}/s (lost-counter ${floodBridge.lostCounter}, refused ${floodBridge.refused})` +
+        (floodNull ? `; null subscriber (counting only) ${floodNull.lossless ? 'lossless' : 'LOSS'} ${ofSent(floodNull)} at ${k(floodNull.rate)}/s` : ''),
+    );
+  }
   const table = printTable(rows);
   const totalS = (performance.now() - started) / 1000;
   console.log(`\nFPM receiver benchmark (${stamp}, ${totalS.toFixed(0)} s)\n${table}\n\n${details.join('\n')}`);
@@ -748,7 +818,7 @@ async function main(): Promise<void> {
   if (profileLow) console.log(`\nbridge at 3,200 msg/s: ${formatProfile(profileLow)}`);
   const out = path.join(ROOT, 'bench/results', `fpm-${stamp}.json`);
   const options = { ...opts, only: [...opts.only] };
-  writeFileSync(out, JSON.stringify({ date: now.toISOString(), durationS: totalS, command: 'npm run bench:fpm', argv: process.argv.slice(2), options, machine: m, table: rows, details, step1: cpu, step2: rampBridge && { bridge: rampBridge, python: rampPython, null: rampNull, ...step2Summary }, step3: low, profile: { high: profile, low: profileLow } }, null, 1));
+  writeFileSync(out, JSON.stringify({ date: now.toISOString(), durationS: totalS, command: 'npm run bench:fpm', argv: process.argv.slice(2), options, machine: m, table: rows, details, step1: cpu, step2: rampBridge && { bridge: rampBridge, python: rampPython, null: rampNull, ...step2Summary }, step3: low, step4: floodBridge && { bridge: floodBridge, python: floodPython, null: floodNull }, profile: { high: profile, low: profileLow } }, null, 1));
   console.log(`\nresults: ${path.relative(ROOT, out)}`);
 }
 
