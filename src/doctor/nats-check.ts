@@ -1,6 +1,5 @@
-import { connect } from 'nats';
 import type { NatsExporterConfig } from '../exporters/nats/config.js';
-import { natsConnectOptions } from '../exporters/nats/connection.js';
+import { loadNatsClient, natsConnectOptions } from '../exporters/nats/connection.js';
 import { error, newSection, type Section } from './finding.js';
 
 /** Longest wait for a NATS server to accept the connection (ms). */
@@ -20,7 +19,8 @@ export async function checkNats(id: string, config: NatsExporterConfig): Promise
   section.details.servers = config.servers;
   for (const v of unsetVariables(config)) section.findings.push(error('nats_credentials_missing', `environment variable ${v} is empty or not set`, `export ${v} in the bridge's environment`));
   try {
-    const nc = await connect({ ...natsConnectOptions(config, id), reconnect: false, timeout: CONNECT_TIMEOUT_MS });
+    const nats = await loadNatsClient();
+    const nc = await nats.connect({ ...natsConnectOptions(nats, config, id), reconnect: false, timeout: CONNECT_TIMEOUT_MS });
     await nc.flush();
     const server = nc.getServer();
     const version = nc.info?.version;

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, Events, type ConnectionOptions, type NatsConnection } from 'nats';
+import type { ConnectionOptions, NatsConnection } from 'nats';
 import type { Logger } from '../../telemetry/logger.js';
 import type { DeliveryTelemetry } from '../delivery/telemetry.js';
 import type { NatsExporterConfig } from './config.js';
+
+/** The nats.js client, loaded on first use: configurations without a nats exporter never load it (about 10 MiB of memory). */
+export type NatsClient = typeof import('nats');
+let client: Promise<NatsClient> | undefined;
+export function loadNatsClient(): Promise<NatsClient> {
+  return (client ??= import('nats'));
+}
 
 interface Held {
   readonly subject: string;
@@ -94,8 +101,10 @@ export class NatsPublisher {
   /** First connection: retried every second until it works (later ones are the client's own reconnects). */
   private async connectLoop(): Promise<void> {
     let nc: NatsConnection;
+    let nats: NatsClient;
     try {
-      nc = await connect(natsConnectOptions(this.config, this.id));
+      nats = await loadNatsClient();
+      nc = await nats.connect(natsConnectOptions(nats, this.config, this.id));
     } catch (err) {
       if (!this.connectFailures++)
         this.logger.error('cannot connect to NATS; retrying every second, messages are held meanwhile (dropped and counted when the buffer is full)', { exporter: this.id, servers: this.config.servers, error: err });
@@ -106,19 +115,19 @@ export class NatsPublisher {
     this.nc = nc;
     this.logger.info('connected to NATS', { exporter: this.id, server: nc.getServer() });
     this.onConnected();
-    void this.watch(nc);
+    void this.watch(nc, nats.Events);
   }
 
-  private async watch(nc: NatsConnection): Promise<void> {
+  private async watch(nc: NatsConnection, events: NatsClient['Events']): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === Events.Disconnect) {
+      if (status.type === events.Disconnect) {
         this.connected = false;
         this.generation++;
         // Whatever was not confirmed goes back in front of what waits.
         this.waiting = [...this.unconfirmed, ...this.waiting];
         this.unconfirmed = [];
         this.logger.warn('NATS disconnected: buffering', { exporter: this.id, server: status.data, held: this.waiting.length });
-      } else if (status.type === Events.Reconnect) {
+      } else if (status.type === events.Reconnect) {
         this.logger.info('NATS reconnected: re-publishing held messages', { exporter: this.id, server: status.data, held: this.waiting.length });
         this.onConnected();
       }
@@ -182,7 +191,7 @@ function sleep(ms: number): Promise<void> {
  * password from the environment, creds file) and TLS; reconnects forever
  * every 250 ms. Reads the creds file (throws when it cannot).
  */
-export function natsConnectOptions(c: NatsExporterConfig, id: string): ConnectionOptions {
+export function natsConnectOptions(nats: NatsClient, c: NatsExporterConfig, id: string): ConnectionOptions {
   const options: ConnectionOptions = {
     servers: [...c.servers],
     name: `sglang-otel-bridge ${id}`,
@@ -195,7 +204,7 @@ export function natsConnectOptions(c: NatsExporterConfig, id: string): Connectio
     options.user = c.user;
     options.pass = process.env[c.passwordEnv] ?? '';
   }
-  if (c.credsFile) options.authenticator = credsAuthenticator(readFileSync(c.credsFile));
+  if (c.credsFile) options.authenticator = nats.credsAuthenticator(readFileSync(c.credsFile));
   if (c.tlsCaFile || c.tlsCertFile) options.tls = { caFile: c.tlsCaFile || undefined, certFile: c.tlsCertFile || undefined, keyFile: c.tlsKeyFile || undefined };
   return options;
 }

@@ -1,3 +1,4 @@
+import type { Resource } from '@opentelemetry/resources';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { CreateSettings, Exporter } from '../../component/contracts.js';
 import type { Batch } from '../../model/batch.js';
@@ -6,11 +7,10 @@ import { BRIDGE_NAME, BRIDGE_VERSION } from '../../version.js';
 import { DeliveryQueue } from '../delivery/queue.js';
 import { DeliveryTelemetry } from '../delivery/telemetry.js';
 import { MetricStore } from '../prometheus/store.js';
-import { OtlpHttpClient } from './client.js';
+import type { OtlpHttpClient } from './client.js';
 import type { OtlpHttpExporterConfig } from './config.js';
 import { DeltaConverter } from './delta.js';
-import { bridgeResource } from '../common/resource.js';
-import { toResourceMetrics } from './to-resource-metrics.js';
+import type { toResourceMetrics } from './to-resource-metrics.js';
 
 /**
  * Sends the latest point of every live series to an OTLP/HTTP endpoint every
@@ -24,8 +24,14 @@ export class OtlpHttpExporter implements Exporter {
   private readonly delta: DeltaConverter | undefined;
   private readonly deliveryTelemetry: DeliveryTelemetry;
   private readonly queue: DeliveryQueue<ResourceMetrics>;
-  private readonly resource: ReturnType<typeof bridgeResource>;
+  private resource: Resource | undefined;
   private client: OtlpHttpClient | undefined;
+  /**
+   * The OpenTelemetry SDK's encoders and HTTP clients are loaded by start():
+   * configurations without an otlp_http exporter never load them (about 15 MiB
+   * of memory).
+   */
+  private encode: typeof toResourceMetrics | undefined;
   private timer: NodeJS.Timeout | undefined;
   private warnedFpm = false;
 
@@ -34,7 +40,6 @@ export class OtlpHttpExporter implements Exporter {
     private readonly config: OtlpHttpExporterConfig,
   ) {
     this.store = new MetricStore(config.metricExpirationMs);
-    this.resource = bridgeResource(config.resourceAttributes);
     this.delta = config.temporality === 'delta' ? new DeltaConverter() : undefined;
     this.deliveryTelemetry = new DeliveryTelemetry(settings.telemetry, settings.id);
     this.queue = new DeliveryQueue({
@@ -50,6 +55,9 @@ export class OtlpHttpExporter implements Exporter {
 
   async start(): Promise<void> {
     if (this.client) return;
+    const [{ OtlpHttpClient }, { toResourceMetrics, bridgeResource }] = await Promise.all([import('./client.js'), import('./to-resource-metrics.js')]);
+    this.encode = toResourceMetrics;
+    this.resource = bridgeResource(this.config.resourceAttributes);
     this.client = new OtlpHttpClient(this.config);
     this.timer = setInterval(() => this.exportSnapshot(), this.config.intervalMs);
     this.settings.logger.info('exporting OTLP', { endpoint: this.config.endpoint, protocol: this.config.protocol, interval_ms: this.config.intervalMs, temporality: this.config.temporality });
@@ -64,8 +72,9 @@ export class OtlpHttpExporter implements Exporter {
     }
   }
 
-  /** Queues one snapshot of every live series (public for tests and shutdown). */
+  /** Queues one snapshot of every live series (public for tests and shutdown); nothing before start(). */
   exportSnapshot(): void {
+    if (!this.encode || !this.resource) return;
     const nowMs = this.settings.now();
     let metrics = this.store.snapshot(nowMs);
     if (this.delta) {
@@ -74,7 +83,7 @@ export class OtlpHttpExporter implements Exporter {
     }
     const points = countPoints(metrics);
     if (!points) return;
-    this.queue.offer(toResourceMetrics(metrics, this.resource, { name: BRIDGE_NAME, version: BRIDGE_VERSION }, this.config.temporality), points);
+    this.queue.offer(this.encode(metrics, this.resource, { name: BRIDGE_NAME, version: BRIDGE_VERSION }, this.config.temporality), points);
   }
 
   /** Exports what is held one last time and waits for the queue to empty, at most `timeout`. */

@@ -1,5 +1,6 @@
 import { ValueType, type HrTime } from '@opentelemetry/api';
-import type { Resource } from '@opentelemetry/resources';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { bridgeResourceAttributes } from '../common/resource.js';
 import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { HistogramPoint, Metric, NumberPoint, SummaryPoint } from '../../model/metrics.js';
 import type { Temporality } from './config.js';
@@ -25,6 +26,11 @@ export interface Scope {
  * histogram with one bucket (its count and sum exact) plus, when it has
  * quantiles, a gauge `<name>.quantiles` with a `quantile` attribute.
  */
+/** The OpenTelemetry resource of the bridge's exports (see bridgeResourceAttributes). */
+export function bridgeResource(configured: Readonly<Record<string, string>>): Resource {
+  return resourceFromAttributes(bridgeResourceAttributes(configured));
+}
+
 export function toResourceMetrics(metrics: readonly Metric[], resource: Resource, scope: Scope, temporality: Temporality): ResourceMetrics {
   const aggregationTemporality = temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
   const out: MetricData[] = [];
