@@ -167,11 +167,23 @@ function sumOf(text: string, name: string, labelFilter?: string): number | undef
   return sum;
 }
 
-async function startBridge(base: string, dp: number, tag: string, profileDir?: string, cpu?: number): Promise<Subscriber> {
+/**
+ * How often the bridge reports: steps 1, 2 and 4 report loss every 250 ms and
+ * close a window every second (quick to read a ramp step's outcome); step 3
+ * runs what config/default.json ships (windows of 5 s, health every second).
+ */
+interface Cadence {
+  readonly reportInterval: string;
+  readonly window: string;
+}
+const FAST: Cadence = { reportInterval: '250ms', window: '1s' };
+const SHIPPED: Cadence = { reportInterval: '1s', window: '5s' };
+
+async function startBridge(base: string, dp: number, tag: string, profileDir?: string, cpu?: number, cadence: Cadence = FAST): Promise<Subscriber> {
   const port = await freePortRange(1);
   const config = {
-    receivers: { zmq_fpm: { endpoint: base, dp_size: dp, heartbeat_timeout: '3s', report_interval: '250ms', receive_hwm: RECEIVE_HWM, ...opts.receiverOptions } },
-    processors: { welford: { window: '1s', merge_ranks: true } },
+    receivers: { zmq_fpm: { endpoint: base, dp_size: dp, heartbeat_timeout: '3s', report_interval: cadence.reportInterval, receive_hwm: RECEIVE_HWM, ...opts.receiverOptions } },
+    processors: { welford: { window: cadence.window, merge_ranks: true } },
     exporters: { prometheus: { host: '127.0.0.1', port } },
     pipelines: { 'metrics/fpm': { receivers: ['zmq_fpm'], processors: ['welford'], exporters: ['prometheus'] } },
     service: { log_level: 'warn' },
@@ -522,7 +534,7 @@ async function stepLowRate() {
   const windowS = Math.max(1, duration - 4);
   log(`step 3: fpm-publisher.py --dp-size ${dp} --rate ${ratePerRank} --duration ${duration} (3,200 msg/s); bridge and Python subscribed at the same time; measured over ${windowS} s after ${warmS} s`);
   const base = await freshBase(dp);
-  const bridge = await startBridge(base, dp, 'low');
+  const bridge = await startBridge(base, dp, 'low', undefined, undefined, SHIPPED);
   const python = await startPython(base, dp);
   const subs = [bridge, python];
   const pub = new Child('fpm-publisher.py', SYSTEM_PYTHON, [PUBLISHER_PY, '--endpoint', base, '--dp-size', String(dp), '--rate', String(ratePerRank), '--duration', String(duration)]);
@@ -562,7 +574,7 @@ async function stepLowRate() {
     const data = truth.ranks.reduce((a, r) => a + r.data, 0);
     const elapsed = Math.max(...truth.ranks.map((r) => r.elapsed_s));
     const ends = await Promise.all(subs.map((s) => drain(s, sent, performance.now())));
-    await sleep(1200); // one welford window and a health report
+    await sleep(5500); // one window of the shipped cadence (totals go out with it) and a health report
     const finals = await Promise.all(subs.map((s) => s.counts()));
     const results = subs.map((s, i) => {
       const cpuS = cpu1[i] - cpu0[i];
