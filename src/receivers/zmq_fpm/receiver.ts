@@ -28,6 +28,8 @@ export class ZmqFpmReceiver implements Receiver {
   private readonly streams: FpmStream[] = [];
   private flushScheduled = false;
   private readonly batcher: ReadBatcher;
+  /** Busy streams: reads a millisecond apart (see ZmtpOptions.busyBatcher). */
+  private readonly busyBatcher = new ReadBatcher(1);
   private turnTimeMs = 0;
   private pending: FpmRecord[] = [];
   private reportTimer: NodeJS.Timeout | undefined;
@@ -70,7 +72,7 @@ export class ZmqFpmReceiver implements Receiver {
       const connection =
         libzmq
           ? new libzmq(endpoint, this.config, handlers, logger)
-          : new ZmtpSubscriber(endpoint, { maxMessageBytes: this.config.maxMessageBytes, batcher: this.batcher }, handlers);
+          : new ZmtpSubscriber(endpoint, { maxMessageBytes: this.config.maxMessageBytes, batcher: this.batcher, busyBatcher: this.busyBatcher }, handlers);
       connection.start();
       this.streams.push(stream);
       this.connections.push(connection);
@@ -86,6 +88,7 @@ export class ZmqFpmReceiver implements Receiver {
     this.stopped = true;
     if (this.reportTimer) clearInterval(this.reportTimer);
     this.batcher.stop();
+    this.busyBatcher.stop();
     await Promise.all(this.connections.map((c) => c.close()));
     this.flush();
     if (this.running) this.report();
