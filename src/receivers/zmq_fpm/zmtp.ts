@@ -46,11 +46,11 @@ export interface ZmtpOptions {
    */
   readonly batcher?: ReadBatcher;
   /**
-   * A busy stream whose read did not fill the read buffer pauses until this
+   * A busy stream whose read brought less than BATCHED_READ pauses until this
    * batcher's next tick (about a millisecond), so that each read takes the
    * messages of a millisecond instead of the one or two that arrived since
    * the last read: far fewer reads (each a wake-up, a system call and a
-   * callback) at high rates. A full read goes on reading at once.
+   * callback). A larger read goes on reading at once.
    */
   readonly busyBatcher?: ReadBatcher;
   /** Delay before each connection attempt after the first (ms); libzmq's default is 100. */
@@ -70,6 +70,13 @@ const TRICKLE_BYTES_PER_S = 512 * 1024;
  */
 const BUSY_READ = 64 * 1024;
 const READ_BUFFER_SIZE = 64 * 1024;
+/**
+ * A busy stream's read smaller than this pauses for the busy batcher's tick:
+ * reads of a few messages are what costs (a wake-up, a system call and a
+ * callback each). A stream that already brings this much per read is read at
+ * once, so that the pauses never limit how fast a stream can be read.
+ */
+const BATCHED_READ = 16 * 1024;
 const FLAG_MORE = 0x01;
 const FLAG_LONG = 0x02;
 const FLAG_COMMAND = 0x04;
@@ -230,7 +237,7 @@ export class ZmtpSubscriber {
             windowBytes = 0;
           }
           if (!trickling) {
-            if (!busyBatcher || n >= BUSY_READ) return true;
+            if (!busyBatcher || n >= BATCHED_READ) return true;
             busyBatcher.paused(socket);
             return false;
           }
