@@ -1,6 +1,5 @@
 import type { Consumer, CreateSettings, Processor } from '../../component/contracts.js';
-import type { Batch } from '../../model/batch.js';
-import { countPoints } from '../../model/metrics.js';
+import { batchItemCount, type Batch } from '../../model/batch.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { DpMergeConfig } from './config.js';
 import { GaugeRules } from './gauge-rules.js';
@@ -38,21 +37,21 @@ export class DpMergeProcessor implements Processor {
   async shutdown(): Promise<void> {}
 
   consume(batch: Batch): void {
-    const records = batch.fpm?.length ?? 0;
+    const incoming = batchItemCount(batch);
+    this.incoming.value += incoming;
     if (!batch.metrics?.length) {
-      this.incoming.value += records;
-      this.outgoing.value += records;
+      this.outgoing.value += incoming;
       return this.next.consume(batch);
     }
-    this.incoming.value += records + countPoints(batch.metrics);
     const { metrics, refused, unruled } = mergeRanks(batch.metrics, this.config, this.rules, this.identities);
     for (const r of refused) {
       this.mismatch.value += r.points;
       this.once(`refused:${r.metric}`, 'histograms of one worker have different bucket bounds: not merged (per-rank series kept if keep_per_rank)', { metric: r.metric });
     }
     for (const name of unruled) this.once(`unruled:${name}`, 'no merge rule for this gauge: no merged series; add it to gauge_rules ("sum", "mean", "max", "min" or "weighted_mean:<metric>")', { metric: name });
-    this.outgoing.value += records + countPoints(metrics);
-    this.next.consume({ ...batch, metrics });
+    const out: Batch = { ...batch, metrics };
+    this.outgoing.value += batchItemCount(out);
+    this.next.consume(out);
   }
 
   private once(key: string, message: string, fields: Record<string, unknown>): void {

@@ -1,6 +1,5 @@
 import type { Consumer, CreateSettings, Processor } from '../../component/contracts.js';
-import type { Batch } from '../../model/batch.js';
-import { countPoints } from '../../model/metrics.js';
+import { batchItemCount, type Batch } from '../../model/batch.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { FilterConfig } from './config.js';
 import { compileFilter, type MetricFilter } from './filter.js';
@@ -34,8 +33,7 @@ export class FilterProcessor implements Processor {
   consume(batch: Batch): void {
     const fpm = batch.fpm && batch.fpm.length ? batch.fpm : undefined;
     const inMetrics = batch.metrics && batch.metrics.length ? batch.metrics : undefined;
-    const incoming = (fpm ? fpm.length : 0) + (inMetrics ? countPoints(inMetrics) : 0);
-    this.incoming.value += incoming;
+    this.incoming.value += batchItemCount(batch);
     let metrics = inMetrics;
     if (inMetrics) {
       const r = this.filter(inMetrics);
@@ -44,7 +42,7 @@ export class FilterProcessor implements Processor {
     }
     if (!metrics && !fpm) return;
     const out: Batch = { ...(metrics ? { metrics } : {}), ...(fpm ? { fpm } : {}) };
-    this.outgoing.value += (fpm ? fpm.length : 0) + (metrics ? countPoints(metrics) : 0);
+    this.outgoing.value += batchItemCount(out);
     this.next.consume(out);
   }
 }

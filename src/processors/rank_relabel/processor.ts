@@ -1,6 +1,6 @@
 import type { Consumer, CreateSettings, Processor } from '../../component/contracts.js';
-import type { Batch } from '../../model/batch.js';
-import { countPoints, type Attributes, type Metric } from '../../model/metrics.js';
+import { batchItemCount, type Batch } from '../../model/batch.js';
+import type { Attributes, Metric } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import { PROCESS_RANKS_METRIC } from '../../receivers/prometheus_multiproc/process-ranks.js';
 import type { RankRelabelConfig } from './config.js';
@@ -38,7 +38,7 @@ export class RankRelabelProcessor implements Processor {
   async shutdown(): Promise<void> {}
 
   consume(batch: Batch): void {
-    const items = (batch.fpm?.length ?? 0) + (batch.metrics ? countPoints(batch.metrics) : 0);
+    const items = batchItemCount(batch);
     this.incoming.value += items;
     if (!batch.metrics?.length) {
       this.outgoing.value += items;

@@ -1,6 +1,6 @@
 import type { Consumer, CreateSettings, Processor } from '../../component/contracts.js';
-import type { Batch } from '../../model/batch.js';
-import { countPoints, type Metric } from '../../model/metrics.js';
+import { batchItemCount, type Batch } from '../../model/batch.js';
+import type { Metric } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import { combine } from './combine.js';
 import type { RenameConfig } from './config.js';
@@ -44,11 +44,12 @@ export class RenameProcessor implements Processor {
   consume(batch: Batch): void {
     const fpm = batch.fpm && batch.fpm.length ? batch.fpm : undefined;
     let metrics = batch.metrics && batch.metrics.length ? batch.metrics : undefined;
-    this.incoming.value += (fpm ? fpm.length : 0) + (metrics ? countPoints(metrics) : 0);
+    this.incoming.value += batchItemCount(batch);
     if (metrics) metrics = this.rename(metrics);
     if (!metrics && !fpm) return;
-    this.outgoing.value += (fpm ? fpm.length : 0) + (metrics ? countPoints(metrics) : 0);
-    this.next.consume({ ...(metrics ? { metrics } : {}), ...(fpm ? { fpm } : {}) });
+    const out: Batch = { ...(metrics ? { metrics } : {}), ...(fpm ? { fpm } : {}) };
+    this.outgoing.value += batchItemCount(out);
+    this.next.consume(out);
   }
 
   private rename(metrics: readonly Metric[]): readonly Metric[] {
