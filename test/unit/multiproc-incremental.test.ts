@@ -11,7 +11,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, unlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Metric } from '../../src/model/metrics.js';
 import { render } from '../../src/exporters/prometheus/render.js';
@@ -273,5 +273,26 @@ describe('the exporter store finds series by position, and by key when they move
     assert.deepEqual(values(store, 2_000), { a: 5 });
     store.put([metric([point(a, 6), point(b, 7)])], 2_100);
     assert.deepEqual(values(store, 2_100), { a: 6, b: 7 });
+  });
+});
+
+describe('a directory that goes away is forgotten', () => {
+  test('the sub-directory of a watched parent removed: its cached files and keys are dropped', async () => {
+    const parent = tempDir('forget-parent');
+    temps.push(parent);
+    for (const [sub, metric] of [['a', 'app:alpha'], ['b', 'app:beta']] as const) {
+      mkdirSync(path.join(parent, sub));
+      writeDb(path.join(parent, sub, 'counter_7.db'), [{ key: pyKey(metric, `${metric}_total`, { shard: '0' }, 'Help.'), value: 1 }], 'current');
+    }
+    const telemetry = new SelfTelemetry({ processMetrics: false });
+    const { config, issues } = multiprocFactory.schema.validate({ directories: [parent], interval: '1h' }, 'test');
+    if (!config) throw new Error(JSON.stringify(issues));
+    const receiver = multiprocFactory.create({ id: 'prometheus_multiproc', logger: silentLogger, telemetry, now: Date.now }, config, { consume: () => undefined }) as MultiprocReceiver;
+    const cachedKeys = async () => (await telemetry.registry.getSingleMetric('bridge_multiproc_cached_keys')!.get()).values[0]!.value;
+    receiver.poll();
+    assert.equal(await cachedKeys(), 2);
+    rmSync(path.join(parent, 'b'), { recursive: true });
+    receiver.poll();
+    assert.equal(await cachedKeys(), 1);
   });
 });

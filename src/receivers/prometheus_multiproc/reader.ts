@@ -208,6 +208,16 @@ export class MultiprocReader {
     return { files, skipped, entries, parsedEntries, layouts, bytesRead };
   }
 
+  /** Forgets the cached files of a directory that is gone (their keys go at the next pruneKeys). */
+  forgetDirectory(dir: string): void {
+    for (const cached of this.files.keys()) {
+      if (path.dirname(cached) === dir) {
+        this.files.delete(cached);
+        this.filesDropped = true;
+      }
+    }
+  }
+
   /** Forgets parsed keys no cached file uses any more (after files were removed; otherwise free). */
   pruneKeys(): void {
     if (!this.filesDropped) return;

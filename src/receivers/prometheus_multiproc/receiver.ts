@@ -70,6 +70,8 @@ export class MultiprocReceiver implements Receiver {
     const metrics: Metric[] = [];
     const found: Diagnosis[] = [];
     const skippedNow = new Map<SkipReason, number>();
+    /** Directories found this pass (read or not): state is kept for these only. */
+    const present = new Set<string>();
     let files = 0;
     let entries = 0;
     this.config.directories.forEach((dir, index) => {
@@ -80,6 +82,7 @@ export class MultiprocReceiver implements Receiver {
       }
       const perRank = this.config.perRankGauges === 'on' || (this.config.perRankGauges === 'auto' && dir.sglang);
       for (const { path: d } of resolved) {
+        present.add(d);
         let reading;
         try {
           reading = this.reader.read(d);
@@ -106,6 +109,7 @@ export class MultiprocReceiver implements Receiver {
         entries += reading.entries;
       }
     });
+    for (const d of [...this.engines.keys()]) if (!present.has(d)) this.forgetDirectory(d);
     for (const clock of this.clocks.values()) clock.sweep();
     this.reader.pruneKeys();
     this.report(found);
@@ -130,6 +134,20 @@ export class MultiprocReceiver implements Receiver {
     const attributes = { ...base, multiproc_dir: path.basename(dir) };
     this.subdirAttributes.set(dir, { base, attributes });
     return attributes;
+  }
+
+  /**
+   * Drops what was kept for a directory that is gone (a parent's
+   * sub-directory of an engine that stopped, say): its merge state, clocks,
+   * attributes and the reader's cached files. Long-lived bridges watching a
+   * parent of short-lived directories keep bounded memory.
+   */
+  private forgetDirectory(dir: string): void {
+    this.engines.delete(dir);
+    this.clocks.delete(dir);
+    this.cumulativeFiles.delete(dir);
+    this.subdirAttributes.delete(dir);
+    this.reader.forgetDirectory(dir);
   }
 
   /** One merge engine per directory, kept between reads (the steady state costs one addition per entry). */
