@@ -499,16 +499,14 @@ async function stepReferencePublisher(kind: SubscriberKind) {
     } finally {
       await pub.stop(2000);
     }
-    const truth = JSON.parse(pub.lines.join('\n')) as PyTruth;
-    const sent = truth.ranks.reduce((a, r) => a + r.data + r.heartbeats, 0);
-    const elapsed = Math.max(...truth.ranks.map((r) => r.elapsed_s));
+    const { sent, data, elapsed } = publisherTruth(pub.lines);
     const end = await drain(sub, before.received + sent, performance.now());
     if (kind === 'bridge') await sleep(600); // health (loss) goes out every report_interval (250 ms)
     const after = kind === 'bridge' ? await sub.counts() : end.counts;
     const received = after.received - before.received;
     const lost = after.lost - before.lost;
     const refused = after.refused - before.refused;
-    return { sent, rate: truth.ranks.reduce((a, r) => a + r.data, 0) / elapsed, received, lostCounter: lost, refused, lossless: received === sent && lost === 0 && refused === 0 };
+    return { sent, rate: data / elapsed, received, lostCounter: lost, refused, lossless: received === sent && lost === 0 && refused === 0 };
   };
   try {
     const warmup = opts.warmup > 0 ? await flood(opts.warmup) : undefined;
@@ -524,6 +522,16 @@ async function stepReferencePublisher(kind: SubscriberKind) {
 // ---------------------------------------------------------------- step 3
 interface PyTruth {
   ranks: Array<{ data: number; heartbeats: number; elapsed_s: number; bad: Record<string, number> }>;
+}
+
+/** What fpm-publisher.py printed it sent: every message (data and heartbeats), the data alone, and its longest rank's seconds. */
+function publisherTruth(lines: readonly string[]): { sent: number; data: number; elapsed: number } {
+  const truth = JSON.parse(lines.join('\n')) as PyTruth;
+  return {
+    sent: truth.ranks.reduce((a, r) => a + r.data + r.heartbeats, 0),
+    data: truth.ranks.reduce((a, r) => a + r.data, 0),
+    elapsed: Math.max(...truth.ranks.map((r) => r.elapsed_s)),
+  };
 }
 
 async function stepLowRate() {
@@ -569,10 +577,7 @@ async function stepLowRate() {
     };
     const code = await Promise.race([pub.exited, sleep((duration + 15) * 1000 - (performance.now() - tStart)).then(() => 'timeout' as const)]);
     if (code !== 0) throw new Error(`fpm-publisher.py: ${code}: ${pub.stderr}`);
-    const truth = JSON.parse(pub.lines.join('\n')) as PyTruth;
-    const sent = truth.ranks.reduce((a, r) => a + r.data + r.heartbeats, 0);
-    const data = truth.ranks.reduce((a, r) => a + r.data, 0);
-    const elapsed = Math.max(...truth.ranks.map((r) => r.elapsed_s));
+    const { sent, data, elapsed } = publisherTruth(pub.lines);
     const ends = await Promise.all(subs.map((s) => drain(s, sent, performance.now())));
     await sleep(5500); // one window of the shipped cadence (totals go out with it) and a health report
     const finals = await Promise.all(subs.map((s) => s.counts()));
