@@ -102,6 +102,11 @@ interface Template {
   readonly file: CachedFile;
 }
 
+/** Where a file's templates are kept: by kind, mode and size (made only for files read for the first time). */
+function templateKey(name: DbFileName, used: number): string {
+  return `${name.kind}_${name.mode ?? ''}_${used}`;
+}
+
 /** Templates kept per (kind, mode, used): label variants such as tp_rank. */
 const MAX_TEMPLATES = 16;
 
@@ -308,9 +313,8 @@ export class MultiprocReader {
       let cached = known;
       if (cached && (cached.ino !== stat.ino || used < cached.used)) cached = undefined; // replaced or reset
       let parsed = 0;
-      const signature = `${name.kind}_${name.mode ?? ''}_${used}`;
       if (!cached) {
-        cached = this.fromTemplate(signature, buf, stat.ino);
+        cached = this.fromTemplate(templateKey(name, used), buf, stat.ino);
         if (cached) parsed = cached.keys.length;
       }
       if (!cached) {
@@ -351,7 +355,7 @@ export class MultiprocReader {
         const fresh = cached.used === 8;
         if (grewFrom) this.addGrowth(grewFrom.keys, grewFrom.used, buf, cached);
         cached.used = used;
-        if (fresh) this.addTemplate(signature, buf, cached);
+        if (fresh) this.addTemplate(templateKey(name, used), buf, cached);
       }
       this.files.set(file, cached);
       const n = cached.keys.length;
