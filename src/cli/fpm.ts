@@ -2,6 +2,7 @@ import { Subscriber } from 'zeromq';
 import { decodeMessage } from '../receivers/zmq_fpm/message.js';
 import { expandEndpoints, endpointProblem } from '../receivers/zmq_fpm/endpoints.js';
 import { FastFpmDecoder } from '../receivers/zmq_fpm/fast-decode.js';
+import { Frames } from '../receivers/zmq_fpm/frames.js';
 import { toRecord, toWireShape } from '../receivers/zmq_fpm/schema.js';
 import { SequenceTracker } from '../receivers/zmq_fpm/sequence.js';
 import { intOption, parse, UsageError } from './args.js';
@@ -69,7 +70,7 @@ export async function fpmCommand(argv: string[]): Promise<number> {
         } catch {
           return;
         }
-        const r = decodeMessage(frames, decoder);
+        const r = decodeMessage(Frames.of(frames), decoder);
         const seq = r.seq === undefined ? undefined : String(r.seq);
         const step = r.seq === undefined ? { lost: 0, restarted: false } : { ...tracker.observe(r.seq) };
         const extra = { ...(step.lost ? { lost_before: step.lost } : {}), ...(step.restarted ? { restart: true } : {}) };

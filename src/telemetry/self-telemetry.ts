@@ -17,12 +17,20 @@ interface Family {
   cells: Map<string, { labels: Record<string, string>; cell: Cell }>;
 }
 
+/**
+ * prom-client samples event-loop delay with a timer at this resolution (its
+ * default is 10 ms: 100 wake-ups a second, about 1 % of a core on a small VM,
+ * a third of what the whole FPM path costs at 3,200 msg/s). At 100 ms a stall
+ * of 100 ms or more is always seen and a shorter one in proportion to its length.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 export class SelfTelemetry {
   readonly registry = new Registry();
   private readonly families = new Map<string, Family>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 
   /** A monotonic counter cell for these labels (created on first use, then shared). */

@@ -13,6 +13,7 @@ import { freePorts } from '../helpers/ports.js';
 import { runPublisher } from '../helpers/publisher.js';
 import { sleep } from '../helpers/bridge.js';
 import { decodeMessage } from '../../src/receivers/zmq_fpm/message.js';
+import { Frames } from '../../src/receivers/zmq_fpm/frames.js';
 import { Subscriber } from 'zeromq';
 
 const MAIN = path.join(ROOT, 'dist/main.js');
@@ -77,7 +78,7 @@ test('simulate publishes spec-conformant 3-frame messages and heartbeats; fpm ta
   sub.subscribe();
   const frames = await sub.receive();
   sub.close();
-  const decoded = decodeMessage(frames);
+  const decoded = decodeMessage(Frames.of(frames));
   assert.equal(frames.length, 3);
   assert.equal(frames[0].length, 0);
   assert.ok(decoded.ok);

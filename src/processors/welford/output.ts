@@ -8,17 +8,13 @@ import { merge, result, type Moments } from './welford.js';
  * Prometheus exporter renders them (docs/metrics.md lists both forms).
  */
 
-function seriesAttributes(s: SeriesState): Attributes {
-  return { worker_id: s.workerId, dp_rank: String(s.dpRank) };
-}
-
 /** Cumulative metrics over the life of each stream. */
 export function cumulativeMetrics(series: readonly SeriesState[], nowMs: number, bounds: readonly number[]): Metric[] {
   const iterations: NumberPoint[] = [];
   const totals: NumberPoint[][] = TOTALS.map(() => []);
   const wall: HistogramPoint[] = [];
   for (const s of series) {
-    const base = { attributes: seriesAttributes(s), startTimeMs: s.startTimeMs, timeMs: nowMs };
+    const base = { attributes: s.attributes, startTimeMs: s.startTimeMs, timeMs: nowMs };
     iterations.push({ ...base, value: s.iterations });
     TOTALS.forEach((_, i) => totals[i].push({ ...base, value: s.totals[i] }));
     wall.push({ ...base, count: s.iterations, sum: s.wallTimeSum, bounds, bucketCounts: [...s.bucketCounts] });

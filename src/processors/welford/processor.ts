@@ -1,7 +1,7 @@
 import type { Consumer, CreateSettings, Processor } from '../../component/contracts.js';
 import type { Batch } from '../../model/batch.js';
 import type { FpmRecord } from '../../model/fpm.js';
-import { countPoints, type Metric } from '../../model/metrics.js';
+import { countPoints, type Attributes, type Metric } from '../../model/metrics.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { WelfordConfig } from './config.js';
 import { cumulativeMetrics, mergeRows, windowMetrics, type WindowRow } from './output.js';
@@ -17,6 +17,8 @@ export class WelfordProcessor implements Processor {
   /** worker_id -> states by dp_rank. */
   private readonly series = new Map<string, SeriesState[]>();
   private readonly order: SeriesState[] = [];
+  /** worker_id -> { worker_id, dp_rank: "all" }, made once per worker. */
+  private readonly mergedAttributes = new Map<string, Attributes>();
   private timer: NodeJS.Timeout | undefined;
   private windowStartMs: number;
   private stopped = false;
@@ -62,13 +64,22 @@ export class WelfordProcessor implements Processor {
     for (const [workerId, ranks] of this.series) {
       const present = ranks.filter(Boolean);
       const states = present.map((s) => s.takeWindow());
-      present.forEach((s, i) => rows.push({ attributes: { worker_id: workerId, dp_rank: String(s.dpRank) }, states: states[i], ranks: 1 }));
-      if (this.config.mergeRanks && present.length) rows.push({ attributes: { worker_id: workerId, dp_rank: 'all' }, states: mergeRows(states), ranks: present.length });
+      present.forEach((s, i) => rows.push({ attributes: s.attributes, states: states[i], ranks: 1 }));
+      if (this.config.mergeRanks && present.length) rows.push({ attributes: this.merged(workerId), states: mergeRows(states), ranks: present.length });
     }
     const start = this.windowStartMs;
     this.windowStartMs = now;
     if (!this.order.length) return;
     this.forward([...cumulativeMetrics(this.order, now, this.config.wallTimeBuckets), ...windowMetrics(rows, start, now)]);
+  }
+
+  private merged(workerId: string): Attributes {
+    let a = this.mergedAttributes.get(workerId);
+    if (!a) {
+      a = { worker_id: workerId, dp_rank: 'all' };
+      this.mergedAttributes.set(workerId, a);
+    }
+    return a;
   }
 
   private forward(metrics: readonly Metric[]): void {

@@ -1,4 +1,5 @@
 import type { FpmRecord } from '../../model/fpm.js';
+import type { Attributes } from '../../model/metrics.js';
 import { QUANTITIES, TOTALS } from './quantities.js';
 import { addGroup, empty, update, type Moments } from './welford.js';
 
@@ -17,6 +18,8 @@ export class SeriesState {
   promptLength: Moments = empty();
   /** KV context length per decode request, request-weighted. */
   decodeContext: Moments = empty();
+  /** { worker_id, dp_rank }, one object for the series' life (downstream caches are keyed by it). */
+  readonly attributes: Attributes;
 
   constructor(
     readonly workerId: string,
@@ -25,6 +28,7 @@ export class SeriesState {
     private readonly bounds: readonly number[],
   ) {
     this.bucketCounts = new Array(bounds.length + 1).fill(0);
+    this.attributes = { worker_id: workerId, dp_rank: String(dpRank) };
   }
 
   /** Adds one iteration (not a heartbeat). */

@@ -10,14 +10,12 @@ import { FPM_VERSION, QUEUED_FIELDS, SCHEDULED_FIELDS, SLOT, SLOT_COUNT, type De
  */
 export type PayloadResult = { ok: true; payload: DecodedPayload } | { ok: false; reason: RefusalReason; detail: string };
 
-/** The 8-byte big-endian sequence frame; undefined when it is not 8 bytes. */
-export function readSequence(frame: Uint8Array): SequenceNumber | undefined {
-  if (frame.length !== 8) return undefined;
-  const view = new DataView(frame.buffer, frame.byteOffset, 8);
-  const hi = view.getUint32(0);
-  const lo = view.getUint32(4);
+/** The big-endian sequence number in the 8 bytes of `b` from `at`: a number below 2^53, else a bigint. */
+export function readSequenceAt(b: Uint8Array, at: number): SequenceNumber {
+  const hi = ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+  const lo = ((b[at + 4] << 24) | (b[at + 5] << 16) | (b[at + 6] << 8) | b[at + 7]) >>> 0;
   if (hi < 0x200000) return hi * 0x1_0000_0000 + lo;
-  return view.getBigUint64(0);
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 function refuse(reason: RefusalReason, detail: string): PayloadResult {

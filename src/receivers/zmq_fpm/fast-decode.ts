@@ -9,7 +9,9 @@ import { FPM_VERSION, QUEUED_FIELDS, SCHEDULED_FIELDS, SLOT, SLOT_COUNT, TOP_KEY
  * general decoder gives the verdict and the reason. It never refuses.
  *
  * Contract: the returned payload's `values` vector is reused by the next
- * call; turn it into a record before decoding again.
+ * call; turn it into a record before decoding again. It reads the bytes of
+ * `data` from `start` to `end` only (the rest of a read buffer is other
+ * messages): every read is checked against `end`.
  */
 const encoder = new TextEncoder();
 const TOP = TOP_KEYS.map((k) => encoder.encode(k));
@@ -30,26 +32,30 @@ export class FastFpmDecoder {
   private view: DataView = new DataView(new ArrayBuffer(0));
   /** byteOffset of `b` in the view's buffer: view reads are at base + p. */
   private base = 0;
+  /** Position in `b`, and the end of the payload in `b`. */
   private p = 0;
+  private end = 0;
   private readonly values = new Float64Array(SLOT_COUNT);
   private lastWorkerBytes: Uint8Array = new Uint8Array(0);
   private lastWorker = '';
   private readonly result: DecodedPayload = { version: 0, workerId: '', counterId: undefined, values: this.values };
 
-  decode(bytes: Uint8Array): DecodedPayload | undefined {
+  /** The payload in `data` from `start` to `end` (default: all of `data`). */
+  decode(data: Uint8Array, start = 0, end = data.length): DecodedPayload | undefined {
     try {
-      return this.read(bytes);
+      return this.read(data, start, end);
     } catch {
       return undefined; // a read past the end of the underlying buffer: let the general decoder judge
     }
   }
 
-  private read(bytes: Uint8Array): DecodedPayload | undefined {
+  private read(data: Uint8Array, start: number, end: number): DecodedPayload | undefined {
     // One DataView per underlying buffer (a socket read holds many messages), positions made absolute.
-    if (this.view.buffer !== bytes.buffer) this.view = new DataView(bytes.buffer);
-    this.b = bytes;
-    this.base = bytes.byteOffset;
-    this.p = 0;
+    if (this.view.buffer !== data.buffer) this.view = new DataView(data.buffer);
+    this.b = data;
+    this.base = data.byteOffset;
+    this.p = start;
+    this.end = end;
     const n = this.mapHeader();
     if (n < 0) return undefined;
     let seen = 0;
@@ -100,7 +106,7 @@ export class FastFpmDecoder {
       }
       seen |= 1 << k;
     }
-    if ((seen & REQUIRED_TOP) !== REQUIRED_TOP || this.p !== bytes.length) return undefined;
+    if ((seen & REQUIRED_TOP) !== REQUIRED_TOP || this.p !== end) return undefined;
     const r = this.result;
     r.version = version;
     r.workerId = workerId;
@@ -129,12 +135,13 @@ export class FastFpmDecoder {
   }
 
   private mapHeader(): number {
+    if (this.p >= this.end) return FAIL;
     const t = this.b[this.p];
     if (t >= 0x80 && t <= 0x8f) {
       this.p += 1;
       return t & 0x0f;
     }
-    if (t === 0xde && this.p + 3 <= this.b.length) {
+    if (t === 0xde && this.p + 3 <= this.end) {
       const n = this.view.getUint16(this.base + this.p + 1);
       this.p += 3;
       return n;
@@ -149,7 +156,7 @@ export class FastFpmDecoder {
     if (len < 0) return -2;
     const start = this.p;
     this.p += len;
-    if (this.p > b.length) return -2;
+    if (this.p > this.end) return -2;
     const count = keys.length;
     for (let j = 0; j < count; j++) {
       const idx = (hint + j) % count;
@@ -171,26 +178,28 @@ export class FastFpmDecoder {
   private uint(): number {
     const b = this.b;
     const p = this.p;
+    const end = this.end;
+    if (p >= end) return FAIL;
     const t = b[p];
     if (t <= 0x7f) {
       this.p = p + 1;
       return t;
     }
-    if (p + 1 >= b.length && t !== undefined) return FAIL;
     switch (t) {
       case 0xcc:
+        if (p + 2 > end) return FAIL;
         this.p = p + 2;
         return b[p + 1];
       case 0xcd:
-        if (p + 3 > b.length) return FAIL;
+        if (p + 3 > end) return FAIL;
         this.p = p + 3;
         return this.view.getUint16(this.base + p + 1);
       case 0xce:
-        if (p + 5 > b.length) return FAIL;
+        if (p + 5 > end) return FAIL;
         this.p = p + 5;
         return this.view.getUint32(this.base + p + 1);
       case 0xcf: {
-        if (p + 9 > b.length) return FAIL;
+        if (p + 9 > end) return FAIL;
         const hi = this.view.getUint32(this.base + p + 1);
         if (hi >= 0x200000) return FAIL;
         this.p = p + 9;
@@ -203,15 +212,16 @@ export class FastFpmDecoder {
 
   /** A float64/float32, or an integer read as a float; NaN when it is neither. */
   private float(): number {
+    if (this.p >= this.end) return NaN;
     const t = this.b[this.p];
     if (t === 0xcb) {
-      if (this.p + 9 > this.b.length) return NaN;
+      if (this.p + 9 > this.end) return NaN;
       const v = this.view.getFloat64(this.base + this.p + 1);
       this.p += 9;
       return v;
     }
     if (t === 0xca) {
-      if (this.p + 5 > this.b.length) return NaN;
+      if (this.p + 5 > this.end) return NaN;
       const v = this.view.getFloat32(this.base + this.p + 1);
       this.p += 5;
       return v;
@@ -222,12 +232,13 @@ export class FastFpmDecoder {
 
   /** Length of the string (fixstr or str8) that starts here, moving past its header; -1 when it is none. */
   private stringHeader(): number {
+    if (this.p >= this.end) return -1;
     const t = this.b[this.p];
     if (t >= 0xa0 && t <= 0xbf) {
       this.p += 1;
       return t & 0x1f;
     }
-    if (t === 0xd9 && this.p + 1 < this.b.length) {
+    if (t === 0xd9 && this.p + 1 < this.end) {
       this.p += 2;
       return this.b[this.p - 1];
     }
@@ -240,7 +251,7 @@ export class FastFpmDecoder {
     if (len < 0) return undefined;
     const start = this.p;
     this.p += len;
-    if (this.p > b.length) return undefined;
+    if (this.p > this.end) return undefined;
     const last = this.lastWorkerBytes;
     if (last.length === len) {
       let same = true;
@@ -260,8 +271,9 @@ export class FastFpmDecoder {
   /** Skips one msgpack value of any type; false when the bytes end early or are invalid. */
   private skip(): boolean {
     const b = this.b;
+    const end = this.end;
+    if (this.p >= end) return false;
     const t = b[this.p];
-    if (t === undefined) return false;
     let items = 0;
     let len = 0;
     let head = 1;
@@ -270,7 +282,7 @@ export class FastFpmDecoder {
     else if (t >= 0x90 && t <= 0x9f) items = t & 0x0f;
     else if (t >= 0x80 && t <= 0x8f) items = (t & 0x0f) * 2;
     else {
-      if (this.p + 5 > b.length && t !== 0xcc && t !== 0xd0 && t !== 0xd9 && t !== 0xc4 && t !== 0xd4) return false;
+      if (this.p + 5 > end && t !== 0xcc && t !== 0xd0 && t !== 0xd9 && t !== 0xc4 && t !== 0xd4) return false;
       switch (t) {
         case 0xcc: case 0xd0: len = 1; break;
         case 0xcd: case 0xd1: len = 2; break;
@@ -295,7 +307,7 @@ export class FastFpmDecoder {
       }
     }
     this.p += head + len;
-    if (this.p > b.length) return false;
+    if (this.p > end) return false;
     for (let i = 0; i < items; i++) if (!this.skip()) return false;
     return true;
   }

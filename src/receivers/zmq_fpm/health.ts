@@ -1,4 +1,4 @@
-import type { GaugeMetric, Metric, NumberPoint, SumMetric } from '../../model/metrics.js';
+import type { Attributes, GaugeMetric, Metric, NumberPoint, SumMetric } from '../../model/metrics.js';
 import { REFUSAL_REASONS } from './schema.js';
 import type { StreamCounts } from './stream.js';
 
@@ -18,6 +18,27 @@ function counter(name: string, description: string, unit: string, points: Number
   return { kind: 'sum', monotonic: true, name, description, unit, points };
 }
 
+/**
+ * Attribute objects of one identity, made once: downstream caches (label keys,
+ * rendered series) are keyed by the object, so a new one every report would
+ * make every report a cache miss.
+ */
+interface IdentityAttributes {
+  readonly rank: Attributes;
+  readonly refused: readonly Attributes[];
+}
+const attributesOf = new WeakMap<StreamCounts, IdentityAttributes>();
+
+function identityAttributes(c: StreamCounts): IdentityAttributes {
+  let a = attributesOf.get(c);
+  if (!a || a.rank.worker_id !== c.workerId) {
+    const rank = { worker_id: c.workerId, dp_rank: String(c.dpRank) };
+    a = { rank, refused: REFUSAL_REASONS.map((reason) => ({ ...rank, reason })) };
+    attributesOf.set(c, a);
+  }
+  return a;
+}
+
 export function healthMetrics(streams: readonly StreamSnapshot[], nowMs: number): Metric[] {
   const heartbeats: NumberPoint[] = [];
   const lost: NumberPoint[] = [];
@@ -26,13 +47,13 @@ export function healthMetrics(streams: readonly StreamSnapshot[], nowMs: number)
   const refused: NumberPoint[] = [];
   const up: NumberPoint[] = [];
   for (const { counts: c, up: isUp } of streams) {
-    const attributes = { worker_id: c.workerId, dp_rank: String(c.dpRank) };
+    const { rank: attributes, refused: refusedAttributes } = identityAttributes(c);
     const base = { attributes, startTimeMs: c.startTimeMs, timeMs: nowMs };
     heartbeats.push({ ...base, value: c.heartbeats });
     lost.push({ ...base, value: c.lost });
     restarts.push({ ...base, value: c.restarts });
     disconnects.push({ ...base, value: c.disconnects });
-    for (const reason of REFUSAL_REASONS) refused.push({ attributes: { ...attributes, reason }, startTimeMs: c.startTimeMs, timeMs: nowMs, value: c.refused[reason] });
+    REFUSAL_REASONS.forEach((reason, i) => refused.push({ attributes: refusedAttributes[i], startTimeMs: c.startTimeMs, timeMs: nowMs, value: c.refused[reason] }));
     up.push({ attributes, startTimeMs: nowMs, timeMs: nowMs, value: isUp });
   }
   const upMetric: GaugeMetric = { kind: 'gauge', name: 'sglang.fpm.up', description: '1 while the rank sent data or a heartbeat within heartbeat_timeout, else 0.', unit: '', points: up };

@@ -1,5 +1,6 @@
 import { Subscriber } from 'zeromq';
 import type { Logger } from '../../telemetry/logger.js';
+import { Frames } from './frames.js';
 import { guardReconnect } from './reconnect.js';
 import type { ZmtpHandlers } from './zmtp.js';
 
@@ -67,7 +68,7 @@ export class LibzmqSubscriber {
           break;
         }
         n++;
-        this.handlers.message(frames);
+        this.handlers.message(Frames.of(frames));
       }
       if (this.closed) return;
       if (n >= MAX_PER_DRAIN) await new Promise<void>((r) => setImmediate(r));

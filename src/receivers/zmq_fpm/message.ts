@@ -1,6 +1,7 @@
 import type { SequenceNumber } from '../../model/fpm.js';
-import { decodePayload, readSequence } from './decode.js';
+import { decodePayload, readSequenceAt } from './decode.js';
 import type { FastFpmDecoder } from './fast-decode.js';
+import type { Frames } from './frames.js';
 import type { DecodedPayload, RefusalReason } from './schema.js';
 
 /**
@@ -12,13 +13,13 @@ export type MessageResult =
   | { ok: true; seq: SequenceNumber; payload: DecodedPayload }
   | { ok: false; reason: RefusalReason; detail: string; seq?: SequenceNumber };
 
-export function decodeMessage(frames: readonly Uint8Array[], fast?: FastFpmDecoder): MessageResult {
-  if (frames.length !== 3) return { ok: false, reason: 'frame_count', detail: `${frames.length} frames, expected 3 (topic, sequence, payload)` };
-  const seq = readSequence(frames[1]);
-  if (seq === undefined) return { ok: false, reason: 'seq_frame', detail: `sequence frame is ${frames[1].length} bytes, expected 8` };
-  const quick = fast?.decode(frames[2]);
+export function decodeMessage(frames: Frames, fast?: FastFpmDecoder): MessageResult {
+  if (frames.count !== 3) return { ok: false, reason: 'frame_count', detail: `${frames.count} frames, expected 3 (topic, sequence, payload)` };
+  if (frames.size(1) !== 8) return { ok: false, reason: 'seq_frame', detail: `sequence frame is ${frames.size(1)} bytes, expected 8` };
+  const seq = readSequenceAt(frames.data[1], frames.start[1]);
+  const quick = fast?.decode(frames.data[2], frames.start[2], frames.end[2]);
   if (quick) return { ok: true, seq, payload: quick };
-  const general = decodePayload(frames[2]);
+  const general = decodePayload(frames.view(2));
   if (general.ok) return { ok: true, seq, payload: general.payload };
   return { ...general, seq };
 }

@@ -2,6 +2,7 @@ import type { Consumer, CreateSettings, Receiver } from '../../component/contrac
 import type { FpmRecord } from '../../model/fpm.js';
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { ZmqFpmConfig } from './config.js';
+import type { Frames } from './frames.js';
 import { healthMetrics } from './health.js';
 import type { LibzmqSubscriber } from './libzmq-subscriber.js';
 import type { RefusalReason } from './schema.js';
@@ -60,7 +61,7 @@ export class ZmqFpmReceiver implements Receiver {
       const stream = new FpmStream(endpoint, rank, this.config.workerId, logger, (reason) => this.refusedCell(reason).value++, (n) => (this.lost.value += n), now(), this.config.keepPayload || (this.settings.keepFpmPayload ?? false));
       let reported = '';
       const handlers = {
-        message: (frames: Uint8Array[]) => this.onMessage(stream, frames),
+        message: (frames: Frames) => this.onMessage(stream, frames),
         disconnected: () => stream.disconnected(),
         connectFailed: (err: NodeJS.ErrnoException) => {
           if (reported === err.code) return; // once per kind of failure, not every 100 ms
@@ -94,7 +95,7 @@ export class ZmqFpmReceiver implements Receiver {
     if (this.running) this.report();
   }
 
-  private onMessage(stream: FpmStream, frames: Uint8Array[]): void {
+  private onMessage(stream: FpmStream, frames: Frames): void {
     // One clock reading per event-loop turn: messages of one read share it.
     if (this.turnTimeMs === 0) this.turnTimeMs = Date.now();
     const record = stream.handle(frames, this.turnTimeMs);

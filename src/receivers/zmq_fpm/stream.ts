@@ -1,6 +1,7 @@
 import type { FpmRecord, SequenceNumber } from '../../model/fpm.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { FastFpmDecoder } from './fast-decode.js';
+import type { Frames } from './frames.js';
 import { decodeMessage } from './message.js';
 import { REFUSAL_REASONS, toRecord, type RefusalReason } from './schema.js';
 import { SequenceTracker } from './sequence.js';
@@ -58,7 +59,7 @@ export class FpmStream {
   }
 
   /** Decodes one message; returns its record (data or heartbeat) or undefined when refused. */
-  handle(frames: readonly Uint8Array[], nowMs: number): FpmRecord | undefined {
+  handle(frames: Frames, nowMs: number): FpmRecord | undefined {
     const result = decodeMessage(frames, this.decoder);
     if (!result.ok) {
       const counts = this.counts ?? this.early;
@@ -73,8 +74,8 @@ export class FpmStream {
     if (!counts || counts.workerId !== workerId) counts = this.rekey(workerId, nowMs);
     this.track(counts, result.seq);
     this.lastSeenMs = nowMs;
-    // A kept payload is copied: the frames may be views into a read buffer that the next read reuses.
-    const record = toRecord(result.payload, result.seq, workerId, this.keepPayload ? Uint8Array.prototype.slice.call(frames[2]) : undefined, nowMs);
+    // A kept payload is copied: the frames are ranges of a read buffer that the next read reuses.
+    const record = toRecord(result.payload, result.seq, workerId, this.keepPayload ? frames.copy(2) : undefined, nowMs);
     if (record.heartbeat) counts.heartbeats++;
     else counts.iterations++;
     return record;

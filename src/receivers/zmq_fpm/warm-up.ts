@@ -1,6 +1,7 @@
 import { encodeFpmPayload, sequenceFrame } from '../../simulate/encode.js';
 import { makeIteration, seededRandom } from '../../simulate/workload.js';
 import { silentLogger } from '../../telemetry/logger.js';
+import { Frames } from './frames.js';
 import { FpmStream } from './stream.js';
 
 /** Messages decoded at start-up: enough for V8 to optimise the decode path (about 10 ms of CPU). */
@@ -21,8 +22,15 @@ export function warmUpDecoder(): void {
     encodeFpmPayload({ version: 1, worker_id: 'warm-up', dp_rank: 0, counter_id: i, ...makeIteration(rnd) }),
   );
   const stream = new FpmStream('warm-up', 0, '', silentLogger, () => {}, () => {}, 0);
-  const topic = new Uint8Array(0);
+  // As the ZMTP peer hands them over: ranges of one buffer, one Frames reused.
+  const frames = new Frames();
   for (let seq = 0; seq < WARM_UP_MESSAGES; seq++) {
-    stream.handle([topic, sequenceFrame(seq), payloads[seq % WARM_UP_PAYLOADS]], seq);
+    const payload = payloads[seq % WARM_UP_PAYLOADS];
+    const buf = Buffer.concat([sequenceFrame(seq), payload]);
+    frames.clear();
+    frames.push(buf, 0, 0);
+    frames.push(buf, 0, 8);
+    frames.push(buf, 8, buf.length);
+    stream.handle(frames, seq);
   }
 }

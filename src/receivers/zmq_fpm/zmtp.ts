@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import net from 'node:net';
+import { Frames } from './frames.js';
 
 /**
  * A ZeroMQ SUB peer in plain Node.js (ZMTP 3.0, NULL security; RFC 23), for
@@ -16,8 +17,8 @@ import net from 'node:net';
  * does with ZMQ_MAXMSGSIZE) and it reconnects.
  */
 export interface ZmtpHandlers {
-  /** One whole multipart message; frames are views into a reused read buffer, valid during the call only (copy to keep). */
-  message(frames: Uint8Array[]): void;
+  /** One whole multipart message: ranges of a reused read buffer and a reused `Frames`, valid during the call only (copy to keep). */
+  message(frames: Frames): void;
   /** An established connection was closed (publisher gone, or a message over the limit). */
   disconnected(reason: string): void;
   /** The handshake with a publisher completed. */
@@ -169,10 +170,15 @@ export class ZmtpSubscriber {
   private socket: net.Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Bytes received but not yet parsed (a frame cut by a read boundary). */
+  /**
+   * Bytes carried to the next read: the frames of a message not complete yet
+   * and a frame cut by the read boundary. Parsing goes on at `restPos`; the
+   * pending frames' ranges are relative to `rest`.
+   */
   private rest: Buffer | undefined;
+  private restPos = 0;
   private phase: 'greeting' | 'ready' | 'traffic' = 'greeting';
-  private frames: Uint8Array[] = [];
+  private readonly frames = new Frames();
   private messageBytes = 0;
   private established = false;
   /** Where every read lands (reused: frames handed to `message` are valid during the call only). */
@@ -204,7 +210,7 @@ export class ZmtpSubscriber {
     if ('path' in address && socketFileMissing(address.path)) return this.retry();
     this.rest = undefined;
     this.phase = 'greeting';
-    this.frames = [];
+    this.frames.clear();
     this.messageBytes = 0;
     this.established = false;
     // `onread`: every read lands in this subscriber's one buffer (no allocation per read),
@@ -277,12 +283,18 @@ export class ZmtpSubscriber {
   }
 
   private receive(chunk: Buffer): void {
-    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    this.rest = undefined;
+    let buf = chunk;
     let pos = 0;
+    const frames = this.frames;
+    if (this.rest) {
+      buf = Buffer.concat([this.rest, chunk]);
+      pos = this.restPos;
+      this.rest = undefined;
+      for (let i = 0; i < frames.count; i++) frames.data[i] = buf;
+    }
     if (this.phase === 'greeting') {
       if (buf.length < GREETING_SIZE) {
-        this.rest = buf;
+        this.carry(buf, 0);
         return;
       }
       if (buf[0] !== 0xff || buf[9] !== 0x7f || buf[10] < 3) return this.drop(`not a ZMTP 3 peer at ${this.endpoint}`);
@@ -308,27 +320,39 @@ export class ZmtpSubscriber {
       }
       if (!(flags & FLAG_COMMAND) && this.messageBytes + size > this.options.maxMessageBytes) return this.drop('message over max_message_bytes');
       if (pos + head + size > end) break;
-      const body = buf.subarray(pos + head, pos + head + size);
-      pos += head + size;
+      const bodyStart = pos + head;
+      pos = bodyStart + size;
       if (flags & FLAG_COMMAND) {
-        if (!this.command(body)) return;
+        if (!this.command(buf.subarray(bodyStart, pos))) return;
         continue;
       }
       if (this.phase !== 'traffic') return this.drop('a message before the handshake completed');
-      this.frames.push(body);
+      frames.push(buf, bodyStart, pos);
       this.messageBytes += size;
       if (!(flags & FLAG_MORE)) {
-        const frames = this.frames;
-        this.frames = [];
         this.messageBytes = 0;
         this.handlers.message(frames);
+        frames.clear();
         if (this.socket === undefined) return; // dropped or closed by the handler
       }
     }
-    // The read buffer is reused by the next read: keep copies of a cut frame and of the
-    // frames of a message not complete yet.
-    if (pos < end) this.rest = Buffer.from(buf.subarray(pos));
-    if (this.frames.length) this.frames = this.frames.map((f) => Uint8Array.prototype.slice.call(f));
+    if (pos < end || frames.count) this.carry(buf, pos);
+  }
+
+  /**
+   * Keeps a copy of what the next read continues (the read buffer is reused):
+   * from the first frame of the message not complete yet, or from `pos`.
+   */
+  private carry(buf: Buffer, pos: number): void {
+    const frames = this.frames;
+    const from = frames.count ? frames.start[0] : pos;
+    this.rest = Buffer.from(buf.subarray(from));
+    this.restPos = pos - from;
+    for (let i = 0; i < frames.count; i++) {
+      frames.data[i] = this.rest;
+      frames.start[i] -= from;
+      frames.end[i] -= from;
+    }
   }
 
   /** Handles a command; false when the connection was dropped. */
