@@ -138,7 +138,7 @@ interface Counts {
   refused: number;
   iterations?: number;
   heartbeats?: number;
-  /** The bridge's own nodejs_eventloop_lag_max_seconds (prom-client: the maximum since the previous scrape). */
+  /** The bridge's own nodejs_eventloop_lag_max_seconds (src/telemetry/event-loop-lag.ts: the longest delay since the previous scrape). */
   eventLoopLagMaxS?: number;
 }
 
