@@ -6,10 +6,10 @@ import { Frames } from './frames.js';
  * A ZeroMQ SUB peer in plain Node.js (ZMTP 3.0, NULL security; RFC 23), for
  * the one thing the receiver needs: connect to a PUB (libzmq, pyzmq, SGLang),
  * subscribe to everything, and read multipart messages. Frames are handed
- * over as views into the socket's read buffers (no copy, no native call per
- * message), which makes a message several times cheaper than through a
- * libzmq binding. tcp:// and ipc:// (a Unix stream socket, as libzmq's) are
- * both supported.
+ * over as byte ranges of the socket's read buffer (`Frames`: no copy, no
+ * object per frame, no native call per message), which makes a message
+ * several times cheaper than through a libzmq binding. tcp:// and ipc:// (a
+ * Unix stream socket, as libzmq's) are both supported.
  *
  * Behaves like libzmq's SUB where it matters: connects before the publisher
  * binds and retries every `reconnectMs`; reconnects after the publisher goes
