@@ -16,6 +16,11 @@ export interface Scope {
   readonly version: string;
 }
 
+/** The OpenTelemetry resource of the bridge's exports (see bridgeResourceAttributes). */
+export function bridgeResource(configured: Readonly<Record<string, string>>): Resource {
+  return resourceFromAttributes(bridgeResourceAttributes(configured));
+}
+
 /**
  * The pipeline's metrics as the OpenTelemetry SDK's `ResourceMetrics`, which
  * the OTLP exporters serialise. Names, descriptions, units, attributes, start
@@ -26,11 +31,6 @@ export interface Scope {
  * histogram with one bucket (its count and sum exact) plus, when it has
  * quantiles, a gauge `<name>.quantiles` with a `quantile` attribute.
  */
-/** The OpenTelemetry resource of the bridge's exports (see bridgeResourceAttributes). */
-export function bridgeResource(configured: Readonly<Record<string, string>>): Resource {
-  return resourceFromAttributes(bridgeResourceAttributes(configured));
-}
-
 export function toResourceMetrics(metrics: readonly Metric[], resource: Resource, scope: Scope, temporality: Temporality): ResourceMetrics {
   const aggregationTemporality = temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
   const out: MetricData[] = [];
