@@ -61,6 +61,7 @@ export async function fpmCommand(argv: string[]): Promise<number> {
   await Promise.all(
     sockets.map(async (socket, i) => {
       const decoder = new FastFpmDecoder();
+      const message = new Frames();
       const tracker = new SequenceTracker();
       const endpoint = endpoints[i];
       while (!socket.closed) {
@@ -70,7 +71,7 @@ export async function fpmCommand(argv: string[]): Promise<number> {
         } catch {
           return;
         }
-        const r = decodeMessage(Frames.of(frames), decoder);
+        const r = decodeMessage(message.setWhole(frames), decoder);
         const seq = r.seq === undefined ? undefined : String(r.seq);
         const step = r.seq === undefined ? { lost: 0, restarted: false } : { ...tracker.observe(r.seq) };
         const extra = { ...(step.lost ? { lost_before: step.lost } : {}), ...(step.restarted ? { restart: true } : {}) };

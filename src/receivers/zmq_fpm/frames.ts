@@ -16,9 +16,14 @@ export class Frames {
 
   /** Frames that are whole arrays each (libzmq's, tests'). */
   static of(frames: readonly Uint8Array[]): Frames {
-    const f = new Frames();
-    for (const frame of frames) f.push(frame, 0, frame.length);
-    return f;
+    return new Frames().setWhole(frames);
+  }
+
+  /** These frames from now on: each a whole array (reuses this instance). */
+  setWhole(frames: readonly Uint8Array[]): this {
+    this.count = 0;
+    for (const frame of frames) this.push(frame, 0, frame.length);
+    return this;
   }
 
   push(data: Uint8Array, start: number, end: number): void {

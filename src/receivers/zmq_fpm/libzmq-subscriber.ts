@@ -27,6 +27,8 @@ export class LibzmqSubscriber {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private readonly pollIntervalMs: number;
+  /** Handed to the handler for every message (valid during the call only, as the ZMTP peer's). */
+  private readonly frames = new Frames();
 
   constructor(
     readonly endpoint: string,
@@ -68,7 +70,7 @@ export class LibzmqSubscriber {
           break;
         }
         n++;
-        this.handlers.message(Frames.of(frames));
+        this.handlers.message(this.frames.setWhole(frames));
       }
       if (this.closed) return;
       if (n >= MAX_PER_DRAIN) await new Promise<void>((r) => setImmediate(r));

@@ -183,12 +183,16 @@ export class ZmtpSubscriber {
   private established = false;
   /** Where every read lands (reused: frames handed to `message` are valid during the call only). */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  /** The endpoint as a connect address (throws here for an endpoint it cannot be). */
+  private readonly address: net.NetConnectOpts;
 
   constructor(
     readonly endpoint: string,
     private readonly options: ZmtpOptions,
     private readonly handlers: ZmtpHandlers,
-  ) {}
+  ) {
+    this.address = socketAddress(endpoint);
+  }
 
   start(): void {
     this.connect();
@@ -206,7 +210,7 @@ export class ZmtpSubscriber {
     if (this.closed) return;
     // An ipc endpoint whose socket file is not there yet (the publisher has not bound): wait without a
     // connection attempt (a socket, an error and its stack each time: ~0.5% of a core per endpoint while SGLang is down).
-    const address = socketAddress(this.endpoint);
+    const address = this.address;
     if ('path' in address && socketFileMissing(address.path)) return this.retry();
     this.rest = undefined;
     this.phase = 'greeting';
