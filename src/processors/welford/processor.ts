@@ -14,11 +14,9 @@ import { SeriesState } from './series.js';
  * Metric data in incoming batches passes through unchanged; records stop here.
  */
 export class WelfordProcessor implements Processor {
-  /** worker_id -> states by dp_rank. */
-  private readonly series = new Map<string, SeriesState[]>();
+  /** worker_id -> its states by dp_rank, and the attributes of its merged rows ({ worker_id, dp_rank: "all" }, made once). */
+  private readonly series = new Map<string, { ranks: SeriesState[]; merged: Attributes }>();
   private readonly order: SeriesState[] = [];
-  /** worker_id -> { worker_id, dp_rank: "all" }, made once per worker. */
-  private readonly mergedAttributes = new Map<string, Attributes>();
   private timer: NodeJS.Timeout | undefined;
   private windowStartMs: number;
   private stopped = false;
@@ -61,25 +59,16 @@ export class WelfordProcessor implements Processor {
   closeWindow(): void {
     const now = this.settings.now();
     const rows: WindowRow[] = [];
-    for (const [workerId, ranks] of this.series) {
+    for (const { ranks, merged } of this.series.values()) {
       const present = ranks.filter(Boolean);
       const states = present.map((s) => s.takeWindow());
       present.forEach((s, i) => rows.push({ attributes: s.attributes, states: states[i], ranks: 1 }));
-      if (this.config.mergeRanks && present.length) rows.push({ attributes: this.merged(workerId), states: mergeRows(states), ranks: present.length });
+      if (this.config.mergeRanks && present.length) rows.push({ attributes: merged, states: mergeRows(states), ranks: present.length });
     }
     const start = this.windowStartMs;
     this.windowStartMs = now;
     if (!this.order.length) return;
     this.forward([...cumulativeMetrics(this.order, now, this.config.wallTimeBuckets), ...windowMetrics(rows, start, now)]);
-  }
-
-  private merged(workerId: string): Attributes {
-    let a = this.mergedAttributes.get(workerId);
-    if (!a) {
-      a = { worker_id: workerId, dp_rank: 'all' };
-      this.mergedAttributes.set(workerId, a);
-    }
-    return a;
   }
 
   private forward(metrics: readonly Metric[]): void {
@@ -88,11 +77,12 @@ export class WelfordProcessor implements Processor {
   }
 
   private state(r: FpmRecord): SeriesState {
-    let ranks = this.series.get(r.workerId);
-    if (!ranks) {
-      ranks = [];
-      this.series.set(r.workerId, ranks);
+    let worker = this.series.get(r.workerId);
+    if (!worker) {
+      worker = { ranks: [], merged: { worker_id: r.workerId, dp_rank: 'all' } };
+      this.series.set(r.workerId, worker);
     }
+    const ranks = worker.ranks;
     let s = ranks[r.dpRank];
     if (!s) {
       s = new SeriesState(r.workerId, r.dpRank, r.receivedAtMs, this.config.wallTimeBuckets);
