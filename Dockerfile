@@ -6,17 +6,21 @@
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# A C compiler for native/mapped_file.c (the multiprocess receiver's memory maps).
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+COPY native ./native
+RUN npm run build && bash native/build.sh --required && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/build ./native/build
 COPY package.json ./
 COPY config ./config
 COPY plugins ./plugins

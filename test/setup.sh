@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine: the Debian
 # packages that play SGLang's side and the real servers (pyzmq + msgpack for
-# the FPM publisher, prometheus_client, Prometheus, nats-server), then the
+# the FPM publisher, prometheus_client, Prometheus, nats-server), a C compiler
+# for the multiprocess receiver's native module (native/build.sh), then the
 # npm packages from package-lock.json. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(python3-zmq python3-msgpack python3-prometheus-client prometheus nats-server)
+DEBIAN_PACKAGES=(python3-zmq python3-msgpack python3-prometheus-client prometheus nats-server gcc libc6-dev)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,3 +26,5 @@ done
 /usr/bin/python3 -c 'import zmq, msgpack, prometheus_client' || { echo "setup: Debian's python3 cannot import zmq, msgpack and prometheus_client" >&2; exit 1; }
 
 npm ci --no-audit --no-fund
+# The tests of memory-mapped reading need the native module: fail here, with the reason, if it cannot be built.
+bash native/build.sh --required

@@ -20,6 +20,9 @@ also be a parent of several multiprocess directories.
 Options:
   --format F     prom (default) or otlp-json (OTLP/JSON ExportMetricsServiceRequest)
   --layout L     auto (default), current (prometheus_client >= 0.18), legacy (0.16/0.17)
+  --file-access A
+                 read (default: one read copies less than mapping every file)
+                 or mmap (as the receiver reads; needs native/build/mapped_file.node)
   --per-rank     keep each process's value of a mostrecent gauge written by
                  several processes (SGLang DP attention, sglang #6892)
   --stats        print files read, entries, skipped files by reason and the
@@ -29,7 +32,7 @@ Options:
 Exit codes: 0 read (even with skipped files), 1 the directory cannot be read, 2 usage.`;
 
 export async function multiprocCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { format: { type: 'string' }, layout: { type: 'string' }, 'per-rank': { type: 'boolean' }, stats: { type: 'boolean' } }, true);
+  const { values, positionals } = parse(argv, { format: { type: 'string' }, layout: { type: 'string' }, 'per-rank': { type: 'boolean' }, stats: { type: 'boolean' }, 'file-access': { type: 'string' } }, true);
   if (values.help) {
     console.log(MULTIPROC_HELP);
     return 0;
@@ -39,6 +42,8 @@ export async function multiprocCommand(argv: string[]): Promise<number> {
   if (format !== 'prom' && format !== 'otlp-json') throw new UsageError('--format must be prom or otlp-json');
   const layout = (values.layout as string | undefined) ?? 'auto';
   if (!['auto', 'current', 'legacy'].includes(layout)) throw new UsageError('--layout must be auto, current or legacy');
+  const access = (values['file-access'] as string | undefined) ?? 'read';
+  if (access !== 'read' && access !== 'mmap') throw new UsageError('--file-access must be read or mmap');
   const started = performance.now();
   const dirs = resolveDirectories(positionals[0], 0);
   if (!dirs.length) {
@@ -47,7 +52,13 @@ export async function multiprocCommand(argv: string[]): Promise<number> {
   }
   // The OTLP encoding is loaded only when asked for (start-up counts in a one-shot command).
   const otlp = format === 'otlp-json' ? { ...(await import('../encoding/otlp-json.js')), ...(await import('../receivers/prometheus_multiproc/to-metrics.js')) } : undefined;
-  const reader = new MultiprocReader(layout as 'auto');
+  let reader: MultiprocReader;
+  try {
+    reader = new MultiprocReader(layout as 'auto', access);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 1;
+  }
   let text = '';
   const metrics: Metric[] = [];
   const skipped: Record<string, number> = {};
@@ -76,7 +87,7 @@ export async function multiprocCommand(argv: string[]): Promise<number> {
   else process.stdout.write(JSON.stringify(otlp!.toOtlpJson(metrics, { 'service.name': 'sglang-otel-bridge', 'host.name': hostname() })) + '\n');
   if (values.stats) {
     const ms = performance.now() - started;
-    console.error(JSON.stringify({ directories: dirs.length, files_read: files, entries, skipped_files: skipped, parsed_keys: reader.keyCount, milliseconds: Math.round(ms * 100) / 100 }));
+    console.error(JSON.stringify({ directories: dirs.length, file_access: reader.access, files_read: files, entries, skipped_files: skipped, parsed_keys: reader.keyCount, milliseconds: Math.round(ms * 100) / 100 }));
   }
   return 0;
 }

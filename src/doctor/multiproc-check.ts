@@ -4,6 +4,7 @@ import type { MultiprocConfig } from '../receivers/prometheus_multiproc/config.j
 import { diagnoseMissing, diagnoseReading, pidAlive, type Diagnosis } from '../receivers/prometheus_multiproc/diagnose.js';
 import { resolveDirectories } from '../receivers/prometheus_multiproc/directories.js';
 import { mergeFiles } from '../receivers/prometheus_multiproc/merge.js';
+import { nativeMaps } from '../receivers/prometheus_multiproc/mapped-files.js';
 import { MultiprocReader } from '../receivers/prometheus_multiproc/reader.js';
 import { error, newSection, warning, type Finding, type Section } from './finding.js';
 
@@ -34,7 +35,19 @@ function skippedText(byReason: Record<string, number>): string {
  */
 export function checkMultiproc(id: string, config: MultiprocConfig): Section {
   const section = newSection(id, 'receiver', 'prometheus_multiproc');
-  const reader = new MultiprocReader(config.layout);
+  const { problem } = config.fileAccess === 'read' ? {} : nativeMaps();
+  if (problem) {
+    const mandatory = config.fileAccess === 'mmap';
+    section.findings.push(
+      (mandatory ? error : warning)(
+        'multiproc_mmap_unavailable',
+        `files cannot be memory-mapped (${problem}): ${mandatory ? 'the receiver will not start' : 'they are read with read(2) at every pass, which is slower'}`,
+        'run npm run build in the bridge\'s directory (it builds native/build/mapped_file.node; needs a C compiler and Node\'s headers), or set file_access to "read"',
+      ),
+    );
+  }
+  // One read: read(2) costs less than mapping every file.
+  const reader = new MultiprocReader(config.layout, 'read');
   const directories: Record<string, unknown>[] = [];
   config.directories.forEach((dir, index) => {
     const resolved = resolveDirectories(dir.path, index);

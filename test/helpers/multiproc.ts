@@ -15,6 +15,10 @@ import { SHARED, SYSTEM_PYTHON } from './paths.js';
 
 export type DbLayout = 'current' | 'legacy';
 
+/** Both ways the reader takes files (mmap needs native/build/mapped_file.node, built by npm run build: without it those tests fail). */
+export const FILE_ACCESS = ['read', 'mmap'] as const;
+export type FileAccessMethod = (typeof FILE_ACCESS)[number];
+
 export const FIXTURES = path.join(SHARED, 'fixtures/multiproc');
 export const WRITER = path.join(SHARED, 'tools/multiproc-writer.py');
 const INITIAL = 1 << 16;

@@ -20,7 +20,7 @@ import { floatToGoString, pythonFloatRepr } from '../../src/encoding/python-floa
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { CumulativeClock, familiesToMetrics } from '../../src/receivers/prometheus_multiproc/to-metrics.js';
 import { render } from '../../src/exporters/prometheus/render.js';
-import { dbBytes, encodeEntry, expectedProm, FIXTURES, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
+import { dbBytes, encodeEntry, expectedProm, FILE_ACCESS, FIXTURES, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 after(() => {
@@ -46,57 +46,60 @@ test('the fixture folder is discovered, with its known cases', () => {
   for (const known of ['basic', 'legacy-0.16', 'sglang']) assert.ok(CASES.includes(known), `${known} in ${CASES.join(', ')}`);
 });
 
-describe('every fixture: MultiprocReader + mergeFiles + renderPythonExposition = prometheus_client', () => {
-  for (const name of CASES) {
-    const dir = path.join(FIXTURES, name);
-    const expected = expectedProm(name);
+for (const access of FILE_ACCESS) {
+  describe(`every fixture (file access ${access}): MultiprocReader + mergeFiles + renderPythonExposition = prometheus_client`, () => {
+    const reader = () => new MultiprocReader('auto', access);
+    for (const name of CASES) {
+      const dir = path.join(FIXTURES, name);
+      const expected = expectedProm(name);
 
-    test(`${name}: same samples, HELP and TYPE as expected.prom`, () => {
-      const { reading, text } = readDir(dir);
-      assert.deepEqual(reading.skipped, [], 'nothing skipped');
-      assert.ok(reading.files.length > 0);
-      const got = parseProm(text);
-      const want = parseProm(expected);
-      assert.ok(want.triples.length > 0);
-      assert.deepEqual(got.triples, want.triples);
-      assert.deepEqual(got.help, want.help);
-      assert.deepEqual(got.type, want.type);
+      test(`${name}: same samples, HELP and TYPE as expected.prom`, () => {
+        const { reading, text } = readDir(dir, reader());
+        assert.deepEqual(reading.skipped, [], 'nothing skipped');
+        assert.ok(reading.files.length > 0);
+        const got = parseProm(text);
+        const want = parseProm(expected);
+        assert.ok(want.triples.length > 0);
+        assert.deepEqual(got.triples, want.triples);
+        assert.deepEqual(got.help, want.help);
+        assert.deepEqual(got.type, want.type);
+      });
+
+      test(`${name}: byte-identical to expected.prom`, () => {
+        assert.equal(readDir(dir, reader()).text, expected);
+      });
+
+      test(`${name}: a second read by the same reader re-parses nothing and prints the same`, () => {
+        const once = reader();
+        const first = readDir(dir, once);
+        assert.ok(first.reading.parsedEntries > 0);
+        assert.equal(first.reading.parsedEntries, first.reading.entries);
+        const second = readDir(dir, once);
+        assert.equal(second.reading.parsedEntries, 0);
+        assert.equal(second.reading.entries, first.reading.entries);
+        assert.equal(second.text, expected);
+      });
+
+      test(`${name}: through the pipeline model (familiesToMetrics -> prometheus exporter render) the same samples and values`, () => {
+        const { families } = readDir(dir, reader());
+        const metrics = familiesToMetrics(families, {}, 1_700_000_000_000, new CumulativeClock(), false);
+        const text = render(metrics, 'text');
+        // Bucket bounds too are printed as prometheus_client prints them (le="1.0").
+        const got = parseProm(text);
+        const want = parseProm(expected);
+        assert.deepEqual(got.triples, want.triples);
+        assert.deepEqual(got.type, want.type);
+        assert.deepEqual(got.help, want.help);
+      });
+    }
+
+    if (access === 'read') test('legacy-0.16: Debian\'s prometheus_client 0.16 itself prints expected.prom (the reference the robustness tests use)', () => {
+      const py = pythonExposition(path.join(FIXTURES, 'legacy-0.16'));
+      assert.deepEqual(parseProm(py).triples, parseProm(expectedProm('legacy-0.16')).triples);
+      assert.equal(py, expectedProm('legacy-0.16'));
     });
-
-    test(`${name}: byte-identical to expected.prom`, () => {
-      assert.equal(readDir(dir).text, expected);
-    });
-
-    test(`${name}: a second read by the same reader re-parses nothing and prints the same`, () => {
-      const reader = new MultiprocReader();
-      const first = readDir(dir, reader);
-      assert.ok(first.reading.parsedEntries > 0);
-      assert.equal(first.reading.parsedEntries, first.reading.entries);
-      const second = readDir(dir, reader);
-      assert.equal(second.reading.parsedEntries, 0);
-      assert.equal(second.reading.entries, first.reading.entries);
-      assert.equal(second.text, expected);
-    });
-
-    test(`${name}: through the pipeline model (familiesToMetrics -> prometheus exporter render) the same samples and values`, () => {
-      const { families } = readDir(dir);
-      const metrics = familiesToMetrics(families, {}, 1_700_000_000_000, new CumulativeClock(), false);
-      const text = render(metrics, 'text');
-      // Bucket bounds too are printed as prometheus_client prints them (le="1.0").
-      const got = parseProm(text);
-      const want = parseProm(expected);
-      assert.deepEqual(got.triples, want.triples);
-      assert.deepEqual(got.type, want.type);
-      assert.deepEqual(got.help, want.help);
-    });
-  }
-
-  test('legacy-0.16: Debian\'s prometheus_client 0.16 itself prints expected.prom (the reference the robustness tests use)', () => {
-    const py = pythonExposition(path.join(FIXTURES, 'legacy-0.16'));
-    assert.deepEqual(parseProm(py).triples, parseProm(expectedProm('legacy-0.16')).triples);
-    assert.equal(py, expectedProm('legacy-0.16'));
   });
-});
+}
 
 // ------------------------------------------------------------------ python-float
 

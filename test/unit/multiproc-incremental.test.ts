@@ -21,7 +21,7 @@ import type { MultiprocReceiver } from '../../src/receivers/prometheus_multiproc
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfTelemetry } from '../../src/telemetry/self-telemetry.js';
-import { appendDb, pyKey, setValue, tempDir, writeDb, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
+import { appendDb, FILE_ACCESS, pyKey, setValue, tempDir, writeDb, type DbEntry, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 after(() => {
@@ -34,8 +34,8 @@ class Scraper {
   private readonly store = new MetricStore(5_000);
   private readonly receiver: MultiprocReceiver;
 
-  constructor(dir: string) {
-    const { config, issues } = multiprocFactory.schema.validate({ directories: [dir], interval: '1h' }, 'test');
+  constructor(dir: string, fileAccess: FileAccessMethod = 'read') {
+    const { config, issues } = multiprocFactory.schema.validate({ directories: [dir], interval: '1h', file_access: fileAccess }, 'test');
     if (!config) throw new Error(JSON.stringify(issues));
     const settings = { id: 'prometheus_multiproc', logger: silentLogger, telemetry: new SelfTelemetry({ processMetrics: false }), now: () => this.nowMs };
     this.receiver = multiprocFactory.create(settings, config, { consume: (b) => b.metrics && this.store.put(b.metrics, this.nowMs) }) as MultiprocReceiver;
@@ -85,13 +85,13 @@ function writeProcess(dir: string, pid: number, shards: number[], layout: DbLayo
   writeDb(path.join(dir, `gauge_${mode}_${pid}.db`), gaugeEntries('app:queue_depth', pid, shards, layout), layout);
 }
 
-for (const layout of ['current', 'legacy'] as const) {
-  describe(`a long-lived receiver and exporter see every change (${layout} layout)`, () => {
-    const dir = tempDir(`incremental-${layout}`);
+for (const [layout, access] of (['current', 'legacy'] as const).flatMap((l) => FILE_ACCESS.map((a) => [l, a] as const))) {
+  describe(`a long-lived receiver and exporter see every change (${layout} layout, file access ${access})`, () => {
+    const dir = tempDir(`incremental-${layout}-${access}`);
     temps.push(dir);
     const pids = [11, 12, 13, 14];
     for (const pid of pids) writeProcess(dir, pid, [0, 1, 2], layout);
-    const live = new Scraper(dir);
+    const live = new Scraper(dir, access);
     const fresh = () => new Scraper(dir).scrape();
     const mode = layout === 'current' ? 'mostrecent' : 'max';
     const v = (x: number) => ({ value: x, timestamp: layout === 'current' ? 1.8e9 : undefined });

@@ -18,9 +18,10 @@ import path from 'node:path';
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
 import { mergeFiles } from '../../src/receivers/prometheus_multiproc/merge.js';
 import { floatToGoString } from '../../src/encoding/python-float.js';
+import { MappedFiles } from '../../src/receivers/prometheus_multiproc/mapped-files.js';
 import { MultiprocReader, type SkipReason } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { ROOT } from '../helpers/paths.js';
-import { copyFixture, dbFiles, expectedProm, locate, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, tempDir, toTriples, type DbLayout } from '../helpers/multiproc.js';
+import { copyFixture, dbFiles, FILE_ACCESS, expectedProm, locate, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, tempDir, toTriples, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 after(() => {
@@ -151,96 +152,127 @@ const DAMAGES: Damage[] = [
   },
 ];
 
-for (const fixture of ['sglang', 'basic', 'legacy-0.16']) {
-  const layout = LAYOUT[fixture];
-  describe(`${fixture} (${layout} layout): one damaged file is skipped, the rest served exactly`, () => {
-    for (const damage of DAMAGES) {
-      test(`${damage.name} -> ${damage.reason}`, () => {
-        const damaged = copy(fixture);
-        const target = damage.target(damaged);
-        damage.apply(path.join(damaged, target), layout);
+/**
+ * Runs `read` with `target` deleted just before the reader opens it (after
+ * listing it): read(2) access opens it with fs.openSync, mmap access maps it
+ * right after MappedFiles.list. `onRemoved` is called when it was deleted.
+ */
+function removeBeforeOpening<T>(access: FileAccessMethod, target: string, onRemoved: () => void, read: () => T): T {
+  if (access === 'mmap') {
+    const original = MappedFiles.prototype.list;
+    MappedFiles.prototype.list = function (this: MappedFiles, dir: string) {
+      const listed = original.call(this, dir);
+      if (listed.names.includes(path.basename(target))) {
+        unlinkSync(target);
+        onRemoved();
+      }
+      return listed;
+    };
+    try {
+      return read();
+    } finally {
+      MappedFiles.prototype.list = original;
+    }
+  }
+  const original = fs.openSync;
+  let removed = false;
+  fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+    if (String(file) === target && !removed) {
+      removed = true;
+      unlinkSync(target);
+      onRemoved();
+    }
+    return (original as (...a: unknown[]) => number)(file, ...rest);
+  }) as typeof fs.openSync;
+  syncBuiltinESMExports();
+  try {
+    return read();
+  } finally {
+    fs.openSync = original;
+    syncBuiltinESMExports();
+  }
+}
+
+for (const access of FILE_ACCESS) {
+  const reader = () => new MultiprocReader('auto', access);
+  for (const fixture of ['sglang', 'basic', 'legacy-0.16']) {
+    const layout = LAYOUT[fixture];
+    describe(`${fixture} (${layout} layout, file access ${access}): one damaged file is skipped, the rest served exactly`, () => {
+      for (const damage of DAMAGES) {
+        test(`${damage.name} -> ${damage.reason}`, () => {
+          const damaged = copy(fixture);
+          const target = damage.target(damaged);
+          damage.apply(path.join(damaged, target), layout);
+          const clean = copy(fixture);
+          unlinkSync(path.join(clean, target));
+
+          const { reading, text } = readDir(damaged, reader());
+          assert.equal(reading.skipped.length, 1, JSON.stringify(reading.skipped));
+          assert.equal(reading.skipped[0].file, path.join(damaged, target));
+          assert.equal(reading.skipped[0].reason, damage.reason, reading.skipped[0].detail);
+          assert.ok(reading.skipped[0].detail.length > 0);
+          assert.equal(reading.files.length, dbFiles(clean).length);
+
+          const want = truth(fixture, clean);
+          assert.notEqual(want, expectedProm(fixture), 'the damaged file held data (the case is meaningful)');
+          const got = parseProm(text);
+          const exp = parseProm(want);
+          assert.deepEqual(got.triples, exp.triples);
+          assert.deepEqual(got.help, exp.help);
+          assert.deepEqual(got.type, exp.type);
+          assert.equal(text, want);
+        });
+      }
+
+      test('a file that vanishes between listing and reading -> vanished', () => {
+        const dir = copy(fixture);
+        const target = path.join(dir, pick(dir, 'counter_'));
+        const clean = copy(fixture);
+        unlinkSync(path.join(clean, path.basename(target)));
+        let removed = false;
+        // The reader lists the directory, then opens each file: delete this one just before it is opened.
+        const result = removeBeforeOpening(access, target, () => {
+          removed = true;
+        }, () => readDir(dir, reader()));
+        assert.ok(removed, 'the reader opened the file after listing it');
+        assert.deepEqual(result.reading.skipped.map((s) => [s.file, s.reason]), [[target, 'vanished']]);
+        assert.equal(result.text, truth(fixture, clean));
+      });
+
+      test('a file removed between two reads of one reader: gone from the second, nothing skipped, no stale data', () => {
+        const dir = copy(fixture);
+        const once = reader();
+        const first = readDir(dir, once);
+        assert.equal(first.text, expectedProm(fixture));
+        const cached = once.cachedFiles;
+        const target = pick(dir, 'counter_');
+        unlinkSync(path.join(dir, target));
         const clean = copy(fixture);
         unlinkSync(path.join(clean, target));
-
-        const { reading, text } = readDir(damaged);
-        assert.equal(reading.skipped.length, 1, JSON.stringify(reading.skipped));
-        assert.equal(reading.skipped[0].file, path.join(damaged, target));
-        assert.equal(reading.skipped[0].reason, damage.reason, reading.skipped[0].detail);
-        assert.ok(reading.skipped[0].detail.length > 0);
-        assert.equal(reading.files.length, dbFiles(clean).length);
-
-        const want = truth(fixture, clean);
-        assert.notEqual(want, expectedProm(fixture), 'the damaged file held data (the case is meaningful)');
-        const got = parseProm(text);
-        const exp = parseProm(want);
-        assert.deepEqual(got.triples, exp.triples);
-        assert.deepEqual(got.help, exp.help);
-        assert.deepEqual(got.type, exp.type);
-        assert.equal(text, want);
+        const second = readDir(dir, once);
+        assert.deepEqual(second.reading.skipped, []);
+        assert.equal(second.reading.files.length, first.reading.files.length - 1);
+        assert.equal(once.cachedFiles, cached - 1);
+        assert.equal(second.text, truth(fixture, clean));
       });
-    }
 
-    test('a file that vanishes between listing and reading -> vanished', () => {
-      const dir = copy(fixture);
-      const target = path.join(dir, pick(dir, 'counter_'));
-      const clean = copy(fixture);
-      unlinkSync(path.join(clean, path.basename(target)));
-      const original = fs.openSync;
-      let removed = false;
-      // The reader lists the directory, then opens each file: delete this one just before it is opened.
-      fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => {
-        if (String(file) === target && !removed) {
-          removed = true;
-          unlinkSync(target);
-        }
-        return (original as (...a: unknown[]) => number)(file, ...rest);
-      }) as typeof fs.openSync;
-      syncBuiltinESMExports();
-      let result;
-      try {
-        result = readDir(dir);
-      } finally {
-        fs.openSync = original;
-        syncBuiltinESMExports();
-      }
-      assert.ok(removed, 'the reader opened the file after listing it');
-      assert.deepEqual(result.reading.skipped.map((s) => [s.file, s.reason]), [[target, 'vanished']]);
-      assert.equal(result.text, truth(fixture, clean));
-    });
+      test('an unknown file prefix (weird_1234.db) -> unknown_prefix, the directory otherwise exactly expected.prom', () => {
+        const dir = copy(fixture);
+        copyFileSync(path.join(dir, pick(dir, 'counter_')), path.join(dir, 'weird_1234.db'));
+        const { reading, text } = readDir(dir, reader());
+        assert.deepEqual(reading.skipped.map((s) => [path.basename(s.file), s.reason]), [['weird_1234.db', 'unknown_prefix']]);
+        assert.equal(text, expectedProm(fixture));
+      });
 
-    test('a file removed between two reads of one reader: gone from the second, nothing skipped, no stale data', () => {
-      const dir = copy(fixture);
-      const reader = new MultiprocReader();
-      const first = readDir(dir, reader);
-      assert.equal(first.text, expectedProm(fixture));
-      const cached = reader.cachedFiles;
-      const target = pick(dir, 'counter_');
-      unlinkSync(path.join(dir, target));
-      const clean = copy(fixture);
-      unlinkSync(path.join(clean, target));
-      const second = readDir(dir, reader);
-      assert.deepEqual(second.reading.skipped, []);
-      assert.equal(second.reading.files.length, first.reading.files.length - 1);
-      assert.equal(reader.cachedFiles, cached - 1);
-      assert.equal(second.text, truth(fixture, clean));
+      test('a new 0-byte file beside the others (a process killed while creating it) -> empty, the rest exactly expected.prom', () => {
+        const dir = copy(fixture);
+        writeFileSync(path.join(dir, 'counter_99999.db'), '');
+        const { reading, text } = readDir(dir, reader());
+        assert.deepEqual(reading.skipped.map((s) => [path.basename(s.file), s.reason]), [['counter_99999.db', 'empty']]);
+        assert.equal(text, expectedProm(fixture));
+      });
     });
-
-    test('an unknown file prefix (weird_1234.db) -> unknown_prefix, the directory otherwise exactly expected.prom', () => {
-      const dir = copy(fixture);
-      copyFileSync(path.join(dir, pick(dir, 'counter_')), path.join(dir, 'weird_1234.db'));
-      const { reading, text } = readDir(dir);
-      assert.deepEqual(reading.skipped.map((s) => [path.basename(s.file), s.reason]), [['weird_1234.db', 'unknown_prefix']]);
-      assert.equal(text, expectedProm(fixture));
-    });
-
-    test('a new 0-byte file beside the others (a process killed while creating it) -> empty, the rest exactly expected.prom', () => {
-      const dir = copy(fixture);
-      writeFileSync(path.join(dir, 'counter_99999.db'), '');
-      const { reading, text } = readDir(dir);
-      assert.deepEqual(reading.skipped.map((s) => [path.basename(s.file), s.reason]), [['counter_99999.db', 'empty']]);
-      assert.equal(text, expectedProm(fixture));
-    });
-  });
+  }
 }
 
 describe('the real prometheus_client 0.16 on a legacy directory with a 0-byte file', () => {

@@ -1,5 +1,6 @@
 import type { Attributes } from '../../model/metrics.js';
 import { defineSchema } from '../../config/component-schema.js';
+import type { FileAccess } from './reader.js';
 
 export interface DirectoryConfig {
   /** A directory, a parent of directories, or a pattern with `*` / `?`. */
@@ -16,6 +17,7 @@ export interface MultiprocConfig {
   readonly layout: 'auto' | 'current' | 'legacy';
   /** 'auto': on for directories marked sglang. */
   readonly perRankGauges: 'auto' | 'on' | 'off';
+  readonly fileAccess: FileAccess;
 }
 
 const DIRECTORY_KEYS = ['path', 'attributes', 'sglang'];
@@ -32,6 +34,11 @@ export const multiprocSchema = defineSchema<MultiprocConfig>(
     per_rank_gauges: {
       doc: 'Keep each process\'s value of a mostrecent gauge written by several processes under equal labels (SGLang with DP attention, sglang #6892) as its own series, labelled by its rank labels or pid. auto: on for directories marked "sglang": true; off: exactly prometheus_client\'s merge.',
       format: ['auto', 'on', 'off'],
+      default: 'auto',
+    },
+    file_access: {
+      doc: 'How files are read. mmap: each file is memory-mapped once and its values are taken from the page cache at every read (no open, read(2) or copy per file; the native module native/build/mapped_file.node, built by npm run build; mapped pages count in RSS as shared file pages). read: read(2) every time. auto: mmap when the native module is built, else read (logged once).',
+      format: ['auto', 'mmap', 'read'],
       default: 'auto',
     },
   },
@@ -64,6 +71,6 @@ export const multiprocSchema = defineSchema<MultiprocConfig>(
         directories.push({ path: String(o.path ?? ''), attributes, sglang: o.sglang === true });
       });
     if ((v.interval as number) < 100) issue('interval', 'must be at least 100ms');
-    return { directories, intervalMs: v.interval as number, layout: v.layout as MultiprocConfig['layout'], perRankGauges: v.per_rank_gauges as MultiprocConfig['perRankGauges'] };
+    return { directories, intervalMs: v.interval as number, layout: v.layout as MultiprocConfig['layout'], perRankGauges: v.per_rank_gauges as MultiprocConfig['perRankGauges'], fileAccess: v.file_access as FileAccess };
   },
 );

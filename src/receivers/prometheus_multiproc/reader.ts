@@ -3,6 +3,7 @@ import path from 'node:path';
 import { detectLayout, readUsed, walkEntries, type Layout } from './db-file.js';
 import { parseDbFileName, type DbFileName } from './filename.js';
 import { parseKey, type ParsedKey } from './key.js';
+import { MappedFiles, nativeMaps, type Mapping } from './mapped-files.js';
 import type { FileEntries } from './merge.js';
 
 /**
@@ -15,6 +16,20 @@ import type { FileEntries } from './merge.js';
  */
 export type SkipReason = 'empty' | 'truncated' | 'corrupt' | 'bad_key' | 'vanished' | 'unknown_prefix' | 'layout' | 'read_error';
 export const SKIP_REASONS: readonly SkipReason[] = ['empty', 'truncated', 'corrupt', 'bad_key', 'vanished', 'unknown_prefix', 'layout', 'read_error'];
+
+/**
+ * How files are read: `mmap` keeps them mapped between reads (the native
+ * module native/mapped_file.node), `read` reads them with read(2) every time,
+ * `auto` maps them when the native module is built.
+ */
+export type FileAccess = 'auto' | 'mmap' | 'read';
+
+interface FileReading {
+  readonly entries: FileEntries;
+  readonly parsed: number;
+  readonly bytes: number;
+  readonly layout: Layout;
+}
 
 export interface SkippedFile {
   readonly file: string;
@@ -162,7 +177,31 @@ export class MultiprocReader {
   /** Zeros: the timestamps of legacy-layout files (never written). */
   private zeros = new Float64Array(1024);
 
-  constructor(private readonly layout: Layout | 'auto' = 'auto') {}
+  /** The files kept mapped between reads (access mmap). */
+  private readonly mapped: MappedFiles | undefined;
+  /** Why files are read with read(2) although access is auto (the native module is missing). */
+  readonly mmapProblem: string | undefined;
+
+  /** Throws when access is `mmap` and the native module cannot be loaded. */
+  constructor(
+    private readonly layout: Layout | 'auto' = 'auto',
+    access: FileAccess = 'auto',
+  ) {
+    const { native, problem } = access === 'read' ? {} : nativeMaps();
+    if (access === 'mmap' && !native) throw new Error(`file access mmap: ${problem}`);
+    this.mapped = native ? new MappedFiles(native) : undefined;
+    this.mmapProblem = access === 'auto' ? problem : undefined;
+  }
+
+  /** How files are read. */
+  get access(): 'mmap' | 'read' {
+    return this.mapped ? 'mmap' : 'read';
+  }
+
+  /** Files mapped now, and their bytes (pages read count in RSS as shared file pages). */
+  get mappings(): { files: number; bytes: number } {
+    return { files: this.mapped?.count ?? 0, bytes: this.mapped?.bytes ?? 0 };
+  }
 
   /** Parsed keys held (bounded by the distinct series in the directories). */
   get keyCount(): number {
@@ -176,7 +215,7 @@ export class MultiprocReader {
 
   /** Reads every `.db` file of `dir`. Throws only when the directory itself cannot be listed. */
   read(dir: string): DirectoryReading {
-    const names = readdirSync(dir).filter((n) => n.endsWith('.db')).sort();
+    const { names, inodes } = this.list(dir);
     const files: FileEntries[] = [];
     const skipped: SkippedFile[] = [];
     const layouts: Record<Layout, number> = { current: 0, legacy: 0 };
@@ -184,7 +223,8 @@ export class MultiprocReader {
     let parsedEntries = 0;
     let bytesRead = 0;
     const seen = new Set<string>();
-    for (const name of names) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       const file = path.join(dir, name);
       seen.add(file);
       const parsedName = parseDbFileName(name);
@@ -192,9 +232,10 @@ export class MultiprocReader {
         skipped.push({ file, reason: 'unknown_prefix', detail: parsedName.problem });
         continue;
       }
-      const result = this.readFile(file, parsedName);
+      const result = this.readFile(file, parsedName, dir, inodes?.[i]);
       if ('reason' in result) {
         if (this.files.delete(file)) this.filesDropped = true;
+        this.mapped?.forget(file);
         skipped.push({ file, reason: result.reason, detail: result.detail });
         continue;
       }
@@ -210,7 +251,17 @@ export class MultiprocReader {
         this.filesDropped = true;
       }
     }
+    this.mapped?.sweep(dir);
     return { files, skipped, entries, parsedEntries, layouts, bytesRead };
+  }
+
+  /** The `.db` files of `dir` in sorted name order, with their inodes as listed when files are mapped. */
+  private list(dir: string): { names: string[]; inodes?: number[] } {
+    if (!this.mapped) return { names: readdirSync(dir).filter((n) => n.endsWith('.db')).sort() };
+    const listed = this.mapped.list(dir);
+    this.mapped.beginRead();
+    const order = listed.names.map((_, i) => i).sort((a, b) => (listed.names[a] < listed.names[b] ? -1 : listed.names[a] > listed.names[b] ? 1 : 0));
+    return { names: order.map((i) => listed.names[i]), inodes: order.map((i) => listed.inodes[i]) };
   }
 
   /** Forgets the cached files of a directory that is gone (their keys go at the next pruneKeys). */
@@ -221,6 +272,14 @@ export class MultiprocReader {
         this.filesDropped = true;
       }
     }
+    this.mapped?.forgetDirectory(dir);
+  }
+
+  /** Unmaps every mapped file now (otherwise they go when collected); the reader may read again. */
+  close(): void {
+    this.mapped?.forgetAll();
+    this.files.clear();
+    this.filesDropped = true;
   }
 
   /** Forgets parsed keys no cached file uses any more (after files were removed; otherwise free). */
@@ -291,7 +350,19 @@ export class MultiprocReader {
     return { arena: this.arena, at, length, key };
   }
 
-  private readFile(file: string, name: DbFileName): { entries: FileEntries; parsed: number; bytes: number; layout: Layout } | { reason: SkipReason; detail: string } {
+  /** Reads one file of `dir`: through its mapping when files are mapped (`listedIno` from the listing), else with read(2). */
+  private readFile(file: string, name: DbFileName, dir: string, listedIno: number | undefined): FileReading | { reason: SkipReason; detail: string } {
+    const mapping = listedIno === undefined ? undefined : this.mapped?.open(file, listedIno, dir);
+    if (mapping !== undefined) {
+      if ('code' in mapping) return mapping.code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: mapping.code };
+      const faults = this.mapped!.faults();
+      const result = this.readBytes(file, name, mapping.size, mapping.ino, (length, from) => this.copyMapped(mapping, length, from), mapping);
+      if (this.mapped!.faults() === faults) return result;
+      // Pages past the end of the file: it was truncated while mapped.
+      this.mapped!.forget(file);
+      if (this.files.delete(file)) this.filesDropped = true;
+      return { reason: 'truncated', detail: 'the file shrank while it was read' };
+    }
     let fd: number;
     try {
       fd = openSync(file, 'r');
@@ -301,93 +372,107 @@ export class MultiprocReader {
     }
     try {
       const stat = fstatSync(fd);
-      if (stat.size === 0) return { reason: 'empty', detail: '0 bytes (a process killed while creating it); prometheus_client fails every scrape on such a file: remove it' };
-      // A file read before is read in one call up to its known `used` (entries are only appended); others header first.
-      const known = this.files.get(file);
-      const first = this.fill(fd, known !== undefined && known.ino === stat.ino ? Math.min(Math.max(known.used, 8), stat.size) : Math.min(8, stat.size));
-      const used = readUsed(first);
-      if (used === undefined) return { reason: 'truncated', detail: `${stat.size} bytes: shorter than the header` };
-      if (used > stat.size) return { reason: 'truncated', detail: `used is ${used}, past the end of the file (${stat.size} bytes)` };
-      if (used < 8) return { reason: 'corrupt', detail: `used is ${used}, below the 8-byte header` };
-      const buf = used <= first.length ? first.subarray(0, used) : this.fill(fd, used, first.length);
-      let cached = known;
-      if (cached && (cached.ino !== stat.ino || used < cached.used)) cached = undefined; // replaced or reset
-      let parsed = 0;
-      if (!cached) {
-        cached = this.fromTemplate(templateKey(name, used), buf, stat.ino);
-        if (cached) parsed = cached.keys.length;
-      }
-      if (!cached) {
-        const layout = this.layout === 'auto' ? detectLayout(buf) : this.layout;
-        if (!layout) {
-          // Neither layout walks: the file is damaged. Say how, as the layout SGLang writes sees it.
-          const walk = walkEntries(buf, 'current');
-          return walk.ok ? { reason: 'layout', detail: 'entries fit neither layout' } : { reason: walk.reason, detail: `${walk.detail} (the file fits neither the current nor the legacy layout)` };
-        }
-        cached = { ino: stat.ino, layout, used: 8, keys: [], valueOffsets: [], shared: false };
-      }
-      const growth = used > cached.used && cached.shared ? this.fromGrowth(cached, buf) : undefined;
-      if (growth) {
-        parsed += growth.keys.length - cached.keys.length;
-        cached.copiedFrom = cached.keys;
-        cached.keys = growth.keys;
-        cached.valueOffsets = growth.valueOffsets;
-        cached.used = used;
-      } else if (used > cached.used) {
-        const walk = walkEntries(buf, cached.layout, cached.used);
-        if (!walk.ok) return { reason: walk.reason, detail: walk.detail };
-        const grewFrom = cached.shared && cached.used > 8 ? { keys: cached.keys, used: cached.used } : undefined;
-        if (cached.shared) {
-          cached.copiedFrom = cached.keys;
-          cached.keys = [...cached.keys];
-          cached.valueOffsets = [...cached.valueOffsets];
-          cached.shared = false;
-        }
-        this.lastCandidate = 0;
-        const n = walk.keyStarts.length;
-        for (let i = 0; i < n; i++) {
-          const key = this.keyAt(buf, walk.keyStarts[i], walk.keyLengths[i], cached.keys.length);
-          if ('problem' in key) return { reason: 'bad_key', detail: key.problem };
-          cached.keys.push(key);
-          cached.valueOffsets.push(walk.valueOffsets[i]);
-        }
-        parsed += n;
-        const fresh = cached.used === 8;
-        if (grewFrom) this.addGrowth(grewFrom.keys, grewFrom.used, buf, cached);
-        cached.used = used;
-        if (fresh) this.addTemplate(templateKey(name, used), buf, cached);
-      }
-      this.files.set(file, cached);
-      const n = cached.keys.length;
-      const current = cached.layout === 'current';
-      if (cached.values === undefined || cached.values.length !== n) {
-        const oldRoom = cached.room ?? 0;
-        const room = n <= oldRoom ? oldRoom : Math.ceil(n * 1.5 + 16);
-        cached.values = grown(cached.values, oldRoom, n, room);
-        cached.room = room;
-        if (current) cached.timestamps = grown(cached.timestamps, oldRoom, n, room);
-        else {
-          if (this.zeros.length < n) this.zeros = new Float64Array(2 * n);
-          cached.timestamps = this.zeros.subarray(0, n);
-        }
-      }
-      const values = cached.values;
-      const timestamps = cached.timestamps!;
-      const offsets = cached.valueOffsets;
-      if (LITTLE_ENDIAN) {
-        const doubles = this.doubles;
-        for (let i = 0; i < n; i++) values[i] = doubles[offsets[i] >> 3];
-        if (current) for (let i = 0; i < n; i++) timestamps[i] = doubles[(offsets[i] >> 3) + 1];
-      } else {
-        for (let i = 0; i < n; i++) values[i] = buf.readDoubleLE(offsets[i]);
-        if (current) for (let i = 0; i < n; i++) timestamps[i] = buf.readDoubleLE(offsets[i] + 8);
-      }
-      return { entries: { file: name, keys: cached.keys, copiedFrom: cached.copiedFrom, values, timestamps }, parsed, bytes: used, layout: cached.layout };
+      return this.readBytes(file, name, stat.size, stat.ino, (length, from) => this.fill(fd, length, from));
     } catch (err) {
       return { reason: 'read_error', detail: (err as Error).message };
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Reads one file of `size` bytes. `load(length, from)` puts its first
+   * `length` bytes (fewer at its end) in the shared read buffer, the first
+   * `from` being there already (for a mapped file: not needed, the header
+   * aside). A mapped file's values are taken from its mapping; its bytes are
+   * copied only where entries were appended since the last read.
+   */
+  private readBytes(file: string, name: DbFileName, size: number, ino: number, load: (length: number, from: number) => Buffer, mapping?: Mapping): FileReading | { reason: SkipReason; detail: string } {
+    if (size === 0) return { reason: 'empty', detail: '0 bytes (a process killed while creating it); prometheus_client fails every scrape on such a file: remove it' };
+    // A file read before is read in one call up to its known `used` (entries are only appended); others header first.
+    const known = this.files.get(file);
+    const first = mapping ? mapping.bytes : load(known !== undefined && known.ino === ino ? Math.min(Math.max(known.used, 8), size) : Math.min(8, size), 0);
+    const used = readUsed(first);
+    if (used === undefined) return { reason: 'truncated', detail: `${size} bytes: shorter than the header` };
+    if (used > size) return { reason: 'truncated', detail: `used is ${used}, past the end of the file (${size} bytes)` };
+    if (used < 8) return { reason: 'corrupt', detail: `used is ${used}, below the 8-byte header` };
+    let cached = known;
+    if (cached && (cached.ino !== ino || used < cached.used)) cached = undefined; // replaced or reset
+    // A mapped file's values are read where they are; only the entries not walked yet are copied to be walked.
+    const buf = mapping ? (cached !== undefined && used === cached.used ? first.subarray(0, used) : load(used, cached?.used ?? 8)) : used <= first.length ? first.subarray(0, used) : load(used, first.length);
+    let parsed = 0;
+    if (!cached) {
+      cached = this.fromTemplate(templateKey(name, used), buf, ino);
+      if (cached) parsed = cached.keys.length;
+    }
+    if (!cached) {
+      const layout = this.layout === 'auto' ? detectLayout(buf) : this.layout;
+      if (!layout) {
+        // Neither layout walks: the file is damaged. Say how, as the layout SGLang writes sees it.
+        const walk = walkEntries(buf, 'current');
+        return walk.ok ? { reason: 'layout', detail: 'entries fit neither layout' } : { reason: walk.reason, detail: `${walk.detail} (the file fits neither the current nor the legacy layout)` };
+      }
+      cached = { ino, layout, used: 8, keys: [], valueOffsets: [], shared: false };
+    }
+    const growth = used > cached.used && cached.shared ? this.fromGrowth(cached, buf) : undefined;
+    if (growth) {
+      parsed += growth.keys.length - cached.keys.length;
+      cached.copiedFrom = cached.keys;
+      cached.keys = growth.keys;
+      cached.valueOffsets = growth.valueOffsets;
+      cached.used = used;
+    } else if (used > cached.used) {
+      const walk = walkEntries(buf, cached.layout, cached.used);
+      if (!walk.ok) return { reason: walk.reason, detail: walk.detail };
+      const grewFrom = cached.shared && cached.used > 8 ? { keys: cached.keys, used: cached.used } : undefined;
+      if (cached.shared) {
+        cached.copiedFrom = cached.keys;
+        cached.keys = [...cached.keys];
+        cached.valueOffsets = [...cached.valueOffsets];
+        cached.shared = false;
+      }
+      this.lastCandidate = 0;
+      const n = walk.keyStarts.length;
+      for (let i = 0; i < n; i++) {
+        const key = this.keyAt(buf, walk.keyStarts[i], walk.keyLengths[i], cached.keys.length);
+        if ('problem' in key) return { reason: 'bad_key', detail: key.problem };
+        cached.keys.push(key);
+        cached.valueOffsets.push(walk.valueOffsets[i]);
+      }
+      parsed += n;
+      const fresh = cached.used === 8;
+      if (grewFrom) this.addGrowth(grewFrom.keys, grewFrom.used, buf, cached);
+      cached.used = used;
+      if (fresh) this.addTemplate(templateKey(name, used), buf, cached);
+    }
+    this.files.set(file, cached);
+    const n = cached.keys.length;
+    const current = cached.layout === 'current';
+    if (cached.values === undefined || cached.values.length !== n) {
+      const oldRoom = cached.room ?? 0;
+      const room = n <= oldRoom ? oldRoom : Math.ceil(n * 1.5 + 16);
+      cached.values = grown(cached.values, oldRoom, n, room);
+      cached.room = room;
+      if (current) cached.timestamps = grown(cached.timestamps, oldRoom, n, room);
+      else {
+        if (this.zeros.length < n) this.zeros = new Float64Array(2 * n);
+        cached.timestamps = this.zeros.subarray(0, n);
+      }
+    }
+    const values = cached.values;
+    const timestamps = cached.timestamps!;
+    const offsets = cached.valueOffsets;
+    if (mapping) {
+      if (!this.mapped!.gather(mapping, offsets, n, values, current ? timestamps : null)) return { reason: 'corrupt', detail: 'a value lies past the end of the file' };
+    } else if (LITTLE_ENDIAN) {
+      const doubles = this.doubles;
+      for (let i = 0; i < n; i++) values[i] = doubles[offsets[i] >> 3];
+      if (current) for (let i = 0; i < n; i++) timestamps[i] = doubles[(offsets[i] >> 3) + 1];
+    } else {
+      for (let i = 0; i < n; i++) values[i] = buf.readDoubleLE(offsets[i]);
+      if (current) for (let i = 0; i < n; i++) timestamps[i] = buf.readDoubleLE(offsets[i] + 8);
+    }
+    return { entries: { file: name, keys: cached.keys, copiedFrom: cached.copiedFrom, values, timestamps }, parsed, bytes: used, layout: cached.layout };
   }
 
   /**
@@ -475,14 +560,18 @@ export class MultiprocReader {
     list.push({ bytes, file: { ...file, values: undefined, timestamps: undefined, room: undefined } });
   }
 
+  /** Room for `length` bytes in the shared read buffer, its first `keep` bytes kept. */
+  private reserve(length: number, keep: number): void {
+    if (this.buffer.length >= length) return;
+    const old = this.buffer;
+    this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
+    old.copy(this.buffer, 0, 0, keep);
+    this.doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
+  }
+
   /** Reads the first `length` bytes of the file into the shared buffer; the first `from` bytes are there already. */
   private fill(fd: number, length: number, from = 0): Buffer {
-    if (this.buffer.length < length) {
-      const old = this.buffer;
-      this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
-      old.copy(this.buffer, 0, 0, from);
-      this.doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
-    }
+    this.reserve(length, from);
     let got = from;
     while (got < length) {
       const n = readSync(fd, this.buffer, got, length - got, got);
@@ -490,5 +579,18 @@ export class MultiprocReader {
       got += n;
     }
     return this.buffer.subarray(0, got);
+  }
+
+  /**
+   * The first `length` bytes of a mapped file (fewer at its end) as the
+   * shared buffer, of which only the header and bytes [from, length) are
+   * copied: the bytes in between are left as they were (walks start at `from`).
+   */
+  private copyMapped(mapping: Mapping, length: number, from: number): Buffer {
+    const end = Math.min(length, mapping.size);
+    this.reserve(end, 0);
+    mapping.bytes.copy(this.buffer, 0, 0, Math.min(8, end));
+    if (end > from) mapping.bytes.copy(this.buffer, from, from, end);
+    return this.buffer.subarray(0, end);
   }
 }

@@ -28,7 +28,7 @@ export class MultiprocReceiver implements Receiver {
   private readonly active = new Map<string, Diagnosis>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly cells: Record<'accepted' | 'files' | 'entries' | 'keys' | 'readSeconds', Cell>;
+  private readonly cells: Record<'accepted' | 'files' | 'entries' | 'keys' | 'readSeconds' | 'mappedFiles' | 'mappedBytes', Cell>;
   private readonly skippedCells = new Map<SkipReason, Cell>();
 
   constructor(
@@ -36,7 +36,8 @@ export class MultiprocReceiver implements Receiver {
     private readonly config: MultiprocConfig,
     private readonly next: Consumer,
   ) {
-    this.reader = new MultiprocReader(config.layout);
+    this.reader = new MultiprocReader(config.layout, config.fileAccess);
+    if (this.reader.mmapProblem) settings.logger.info('multiprocess files are read with read(2), not memory-mapped (slower at every read)', { receiver: settings.id, why: this.reader.mmapProblem });
     const t = settings.telemetry;
     const labels = { receiver: settings.id };
     this.cells = {
@@ -45,6 +46,8 @@ export class MultiprocReceiver implements Receiver {
       entries: t.gauge('bridge_multiproc_entries', 'Entries (series values) read in the last pass.', labels),
       keys: t.gauge('bridge_multiproc_cached_keys', 'Parsed keys held in memory (bounded by the distinct series).', labels),
       readSeconds: t.gauge('bridge_multiproc_read_seconds', 'Seconds the last pass took (read, merge, convert).', labels),
+      mappedFiles: t.gauge('bridge_multiproc_mapped_files', 'Files kept memory-mapped between passes (file_access mmap).', labels),
+      mappedBytes: t.gauge('bridge_multiproc_mapped_bytes', 'Bytes of the files kept memory-mapped (their sizes; only the pages read count in RSS, as shared file pages).', labels),
     };
     for (const reason of SKIP_REASONS) this.skippedCells.set(reason, t.gauge('bridge_multiproc_skipped_files', 'Files skipped in the last pass, by reason (their data is missing; the rest is served).', { ...labels, reason }));
   }
@@ -60,6 +63,7 @@ export class MultiprocReceiver implements Receiver {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.reader.close();
   }
 
   /** One pass over every directory; sends one batch. */
@@ -117,6 +121,9 @@ export class MultiprocReceiver implements Receiver {
     this.cells.files.value = files;
     this.cells.entries.value = entries;
     this.cells.keys.value = this.reader.keyCount;
+    const mappings = this.reader.mappings;
+    this.cells.mappedFiles.value = mappings.files;
+    this.cells.mappedBytes.value = mappings.bytes;
     this.cells.readSeconds.value = (performance.now() - started) / 1000;
     if (!metrics.length) return;
     this.cells.accepted.value += countPoints(metrics);

@@ -1,0 +1,180 @@
+import { constants } from 'node:os';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Multiprocess files kept memory-mapped between reads (native/mapped_file.c),
+ * so that a read of an unchanged file takes its values from the page cache:
+ * no open, read(2) or close, no copy of the keys. One mapping per file, made
+ * at its first read and kept while the file stays the same (inode and size;
+ * prometheus_client only grows a file, by doubling it). A file that shrinks
+ * while mapped cannot crash the process: the native module counts the pages
+ * found past the end (`faults`) and the reader skips that file.
+ *
+ * Mapped pages count in the process's RSS (as shared file pages, not memory
+ * of its own): about the bytes the processes have written (`used`), less
+ * than the files' sizes.
+ */
+interface NativeMaps {
+  map(file: string): [errno: number, size: number, ino: number, buffer: ArrayBuffer | null];
+  list(dir: string): [errno: number, names: string[], inodes: number[]];
+  gather(buffer: ArrayBuffer, offsets: Int32Array, count: number, values: Float64Array, timestamps: Float64Array | null): number;
+  unmap(buffer: ArrayBuffer): void;
+  faults(): number;
+}
+
+/** native/build/mapped_file.node, from src/receivers/prometheus_multiproc or dist/receivers/prometheus_multiproc. */
+const ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/build/mapped_file.node');
+
+let loaded: { native?: NativeMaps; problem?: string } | undefined;
+
+/** The native module, or why it cannot be used (not built: `native/build.sh`; not Linux). */
+export function nativeMaps(): { native?: NativeMaps; problem?: string } {
+  if (loaded) return loaded;
+  if (!new Uint8Array(new Float64Array([1]).buffer)[7]) loaded = { problem: 'this platform is not little-endian' };
+  else
+    try {
+      loaded = { native: createRequire(import.meta.url)(ADDON) as NativeMaps };
+    } catch (err) {
+      loaded = { problem: `${ADDON} cannot be loaded (${(err as Error).message.split('\n')[0]}); build it with native/build.sh` };
+    }
+  return loaded;
+}
+
+export interface Mapping {
+  /** The inode as the directory listing gives it (overlayfs may give another number than stat). */
+  readonly listedIno: number;
+  readonly ino: number;
+  /** The file's size when mapped: the bytes readable through `bytes` and `doubles`. */
+  readonly size: number;
+  readonly buffer: ArrayBuffer;
+  readonly bytes: Buffer;
+  readonly doubles: Float64Array;
+  /** The header's first field (`used`) is words[0]. */
+  readonly words: Int32Array;
+  /** The directory read when it was last opened, and that read's number (see sweep). */
+  dir: string;
+  pass: number;
+}
+
+/** Why a file could not be mapped: its errno's name (ENOENT: it is gone). */
+export interface MapFailure {
+  readonly code: string;
+}
+
+/**
+ * Mappings are bounded (each is one of the kernel's vm.max_map_count areas,
+ * 65,530 by default, shared with everything else in the process): files
+ * beyond the bound are read with read(2).
+ */
+export const MAX_MAPPINGS = 20_000;
+
+const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+export class MappedFiles {
+  private readonly maps = new Map<string, Mapping>();
+  /** Offsets arrays as the native gather takes them, by the reader's array (shared by files with the same keys). */
+  private readonly packedOffsets = new WeakMap<readonly number[], Int32Array>();
+  private mappedBytes = 0;
+  private pass = 0;
+
+  constructor(private readonly native: NativeMaps) {}
+
+  /** Files mapped now. */
+  get count(): number {
+    return this.maps.size;
+  }
+
+  /** Bytes mapped now (the files' sizes; only pages read count in RSS). */
+  get bytes(): number {
+    return this.mappedBytes;
+  }
+
+  /** How many pages past the end of a file reads have met so far (a file truncated while mapped). */
+  faults(): number {
+    return this.native.faults();
+  }
+
+  /**
+   * The `.db` entries of a directory (unsorted) with their inode numbers,
+   * from the directory alone. Throws as readdirSync does (err.code).
+   */
+  list(dir: string): { names: string[]; inodes: number[] } {
+    const [errno, names, inodes] = this.native.list(dir);
+    if (errno !== 0) {
+      const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+      throw Object.assign(new Error(`${code}: cannot list ${dir}`), { code });
+    }
+    return { names, inodes };
+  }
+
+  /**
+   * The file mapped as it is now: the mapping kept from before while the
+   * directory lists the same inode and the header's `used` fits in it (a
+   * file only grows), else a new one. `undefined` when the bound is reached
+   * (read it another way); a 0-byte file maps to an empty mapping.
+   */
+  open(file: string, listedIno: number, dir: string): Mapping | MapFailure | undefined {
+    const known = this.maps.get(file);
+    if (known !== undefined) {
+      if (known.listedIno === listedIno && known.words[0] <= known.size) {
+        known.dir = dir;
+        known.pass = this.pass;
+        return known;
+      }
+      this.forget(file);
+    }
+    if (this.maps.size >= MAX_MAPPINGS) return undefined;
+    const [errno, size, ino, buffer] = this.native.map(file);
+    if (errno !== 0) return { code: ERRNO_NAMES.get(errno) ?? `errno ${errno}` };
+    if (buffer === null || size < 8) {
+      if (buffer !== null) this.native.unmap(buffer);
+      return { listedIno, ino, size, buffer: new ArrayBuffer(0), bytes: Buffer.alloc(0), doubles: new Float64Array(0), words: new Int32Array(1), dir, pass: this.pass };
+    }
+    const mapping = { listedIno, ino, size, buffer, bytes: Buffer.from(buffer), doubles: new Float64Array(buffer, 0, size >> 3), words: new Int32Array(buffer, 0, 1), dir, pass: this.pass };
+    this.maps.set(file, mapping);
+    this.mappedBytes += size;
+    return mapping;
+  }
+
+  /**
+   * Copies the values (and with `timestamps`, the float64 after each) at
+   * `offsets` of a mapped file into `values` (and `timestamps`), for the
+   * first `count` offsets. False when an offset lies outside the file.
+   */
+  gather(mapping: Mapping, offsets: readonly number[], count: number, values: Float64Array, timestamps: Float64Array | null): boolean {
+    let packed = this.packedOffsets.get(offsets);
+    if (packed === undefined || packed.length !== offsets.length) this.packedOffsets.set(offsets, (packed = Int32Array.from(offsets)));
+    return this.native.gather(mapping.buffer, packed, count, values, timestamps) === 0;
+  }
+
+  /** Unmaps a file (gone, replaced, or damaged). */
+  forget(file: string): void {
+    const m = this.maps.get(file);
+    if (m === undefined) return;
+    this.maps.delete(file);
+    this.mappedBytes -= m.size;
+    this.native.unmap(m.buffer);
+  }
+
+  /** Unmaps every file. */
+  forgetAll(): void {
+    for (const file of [...this.maps.keys()]) this.forget(file);
+  }
+
+  /** Starts a read of a directory: files opened until sweep() are the ones it lists. */
+  beginRead(): void {
+    this.pass++;
+  }
+
+  /** Unmaps the files of `dir` the read begun last did not open (gone from the directory). */
+  sweep(dir: string): void {
+    for (const [file, m] of this.maps) if (m.pass !== this.pass && m.dir === dir) this.forget(file);
+  }
+
+  /** Unmaps every file of `dir`. */
+  forgetDirectory(dir: string): void {
+    for (const [file, m] of this.maps) if (m.dir === dir) this.forget(file);
+  }
+}
