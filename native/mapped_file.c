@@ -22,6 +22,14 @@
  *                         timestamps[i] = the one after it (when timestamps is
  *                         not null), for i < count. offsets an Int32Array of
  *                         multiples of 8; values, timestamps Float64Arrays.
+ *   sameOutsideValues(buffer, end, from, other, otherStart, offsets, first, width)
+ *                      -> 1 when buffer[from, end) equals other[otherStart, ...)
+ *                         byte for byte outside the value fields
+ *                         [offsets[i], offsets[i] + width) for i >= first
+ *                         (ascending, in buffer's coordinates), 0 when not, -1
+ *                         when a range is out of bounds. other a Uint8Array
+ *                         (a template with those fields zeroed). Reads only:
+ *                         the mapping is read-only.
  *   unmap(buffer)      -> undefined: unmaps now and detaches the buffer
  *                         (otherwise the mapping goes when the buffer is collected)
  *   faults()           -> how many times a mapped page was found past the end of
@@ -267,13 +275,13 @@ static napi_value list_directory(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* A Float64Array or Int32Array argument's data and length, or -1 (a JavaScript exception pending). */
+/* A typed array argument's data and length, or -1 (a JavaScript exception pending). */
 static int typed_argument(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
   bool is_typed = false;
   napi_typedarray_type type;
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
       napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok || type != want) {
-    napi_throw_type_error(env, NULL, want == napi_int32_array ? "expected an Int32Array" : "expected a Float64Array");
+    napi_throw_type_error(env, NULL, want == napi_int32_array ? "expected an Int32Array" : want == napi_uint8_array ? "expected a Uint8Array" : "expected a Float64Array");
     return -1;
   }
   return 0;
@@ -328,6 +336,47 @@ static napi_value gather(napi_env env, napi_callback_info info) {
   return number(env, 0);
 }
 
+static napi_value same_outside_values(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool is_buffer = false;
+  if (argc < 8 || napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) {
+    napi_throw_type_error(env, NULL, "sameOutsideValues(buffer, end, from, other, otherStart, offsets, first, width)");
+    return NULL;
+  }
+  void *base;
+  size_t size;
+  napi_get_arraybuffer_info(env, argv[0], &base, &size);
+  double end_value, from_value, other_start_value, first_value, width_value;
+  napi_get_value_double(env, argv[1], &end_value);
+  napi_get_value_double(env, argv[2], &from_value);
+  napi_get_value_double(env, argv[4], &other_start_value);
+  napi_get_value_double(env, argv[6], &first_value);
+  napi_get_value_double(env, argv[7], &width_value);
+  void *other_data, *offsets_data;
+  size_t other_length, offsets_length;
+  if (typed_argument(env, argv[3], napi_uint8_array, &other_data, &other_length) != 0 ||
+      typed_argument(env, argv[5], napi_int32_array, &offsets_data, &offsets_length) != 0)
+    return NULL;
+  if (!(from_value >= 0 && end_value >= from_value && end_value <= (double)size && other_start_value >= 0 &&
+        other_start_value + (end_value - from_value) <= (double)other_length && first_value >= 0 && width_value >= 0))
+    return number(env, -1);
+  size_t end = (size_t)end_value, from = (size_t)from_value, other_start = (size_t)other_start_value;
+  size_t width = (size_t)width_value;
+  const char *a = (const char *)base;
+  const char *b = (const char *)other_data + other_start - from; /* b[x] stands beside a[x] */
+  const int32_t *offsets = offsets_data;
+  size_t at = from;
+  for (size_t i = (size_t)first_value; i < offsets_length; i++) {
+    if (offsets[i] < 0 || (size_t)offsets[i] < at || (size_t)offsets[i] + width > end) return number(env, -1);
+    size_t field = (size_t)offsets[i];
+    if (memcmp(a + at, b + at, field - at) != 0) return number(env, 0);
+    at = field + width;
+  }
+  return number(env, memcmp(a + at, b + at, end - at) == 0 ? 1 : 0);
+}
+
 static napi_value faults(napi_env env, napi_callback_info info) {
   (void)info;
   return number(env, fault_count);
@@ -341,6 +390,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"map", NULL, map_file, NULL, NULL, NULL, napi_default, NULL},
       {"list", NULL, list_directory, NULL, NULL, NULL, napi_default, NULL},
       {"gather", NULL, gather, NULL, NULL, NULL, napi_default, NULL},
+      {"sameOutsideValues", NULL, same_outside_values, NULL, NULL, NULL, napi_default, NULL},
       {"unmap", NULL, unmap_file, NULL, NULL, NULL, napi_default, NULL},
       {"faults", NULL, faults, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -14,7 +14,7 @@ function escapeValue(v: string): string {
 }
 
 export function renderPythonExposition(families: readonly MergedFamily[]): string {
-  const out: string[] = [];
+  const out = new Lines();
   for (const f of families) {
     const name = f.type === 'counter' ? `${f.name}_total` : f.name;
     out.push(`# HELP ${name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
@@ -22,7 +22,31 @@ export function renderPythonExposition(families: readonly MergedFamily[]): strin
     if (f.perProcess) processLines(out, f.perProcess);
     else for (const s of f.samples) out.push(`${s.name}${labelText(s.labels)} ${floatToGoString(s.value)}`);
   }
-  return out.length ? out.join('\n') + '\n' : '';
+  return out.text();
+}
+
+/**
+ * Lines joined a thousand at a time: each line is made of pieces that are
+ * garbage once joined, so they die young instead of being kept (and copied
+ * by every collection) until the whole exposition is joined.
+ */
+class Lines {
+  private readonly chunks: string[] = [];
+  private lines: string[] = [];
+
+  push(line: string): void {
+    if (this.lines.push(line) === 1024) this.flush();
+  }
+
+  text(): string {
+    this.flush();
+    return this.chunks.join('');
+  }
+
+  private flush(): void {
+    if (this.lines.length) this.chunks.push(this.lines.join('\n') + '\n');
+    this.lines = [];
+  }
 }
 
 type Labels = readonly (readonly [string, string])[];
@@ -33,7 +57,7 @@ type Labels = readonly (readonly [string, string])[];
  * label that sorts equal, as a stable sort of the labels with `pid`
  * appended puts it), then each line is that text, the pid and the value.
  */
-function processLines(out: string[], values: ProcessValues): void {
+function processLines(out: Lines, values: ProcessValues): void {
   const around = new Map<object, { before: string; after: string }>();
   for (let j = 0; j < values.length; j++) {
     const series = values.series(j);

@@ -20,6 +20,7 @@ interface NativeMaps {
   map(file: string): [errno: number, size: number, ino: number, buffer: ArrayBuffer | null];
   list(dir: string): [errno: number, names: string[], inodes: number[]];
   gather(buffer: ArrayBuffer, offsets: Int32Array, count: number, values: Float64Array, timestamps: Float64Array | null): number;
+  sameOutsideValues(buffer: ArrayBuffer, end: number, from: number, other: Uint8Array, otherStart: number, offsets: Int32Array, first: number, width: number): number;
   unmap(buffer: ArrayBuffer): void;
   faults(): number;
 }
@@ -144,9 +145,24 @@ export class MappedFiles {
    * first `count` offsets. False when an offset lies outside the file.
    */
   gather(mapping: Mapping, offsets: readonly number[], count: number, values: Float64Array, timestamps: Float64Array | null): boolean {
+    return this.native.gather(mapping.buffer, this.packed(offsets), count, values, timestamps) === 0;
+  }
+
+  /**
+   * Whether bytes [from, end) of a mapped file equal `other` from
+   * `other[otherStart]` on, outside the value fields of the entries `first`..
+   * of `offsets` (`width` bytes each: 8, or 16 with timestamps), which
+   * `other` has zeroed. Compared in place: the mapping is read-only.
+   */
+  sameOutsideValues(mapping: Mapping, end: number, from: number, other: Uint8Array, otherStart: number, offsets: readonly number[], first: number, width: number): boolean {
+    return this.native.sameOutsideValues(mapping.buffer, end, from, other, otherStart, this.packed(offsets), first, width) === 1;
+  }
+
+  /** `offsets` as the native functions take them (cached while the array keeps its length: arrays only grow). */
+  private packed(offsets: readonly number[]): Int32Array {
     let packed = this.packedOffsets.get(offsets);
     if (packed === undefined || packed.length !== offsets.length) this.packedOffsets.set(offsets, (packed = Int32Array.from(offsets)));
-    return this.native.gather(mapping.buffer, packed, count, values, timestamps) === 0;
+    return packed;
   }
 
   /** Unmaps a file (gone, replaced, or damaged). */

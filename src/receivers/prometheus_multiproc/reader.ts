@@ -356,7 +356,7 @@ export class MultiprocReader {
     if (mapping !== undefined) {
       if ('code' in mapping) return mapping.code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: mapping.code };
       const faults = this.mapped!.faults();
-      const result = this.readBytes(file, name, mapping.size, mapping.ino, (length, from) => this.copyMapped(mapping, length, from), mapping);
+      const result = this.readBytes(file, name, mapping.size, mapping.ino, mapping);
       if (this.mapped!.faults() === faults) return result;
       // Pages past the end of the file: it was truncated while mapped.
       this.mapped!.forget(file);
@@ -381,28 +381,28 @@ export class MultiprocReader {
   }
 
   /**
-   * Reads one file of `size` bytes. `load(length, from)` puts its first
-   * `length` bytes (fewer at its end) in the shared read buffer, the first
-   * `from` being there already (for a mapped file: not needed, the header
-   * aside). A mapped file's values are taken from its mapping; its bytes are
-   * copied only where entries were appended since the last read.
+   * Reads one file of `size` bytes, from its mapping (read in place, never
+   * written: values are compared and taken by the native module) or with
+   * `load(length, from)`, which puts its first `length` bytes (fewer at its
+   * end) in the shared read buffer, the first `from` being there already.
    */
-  private readBytes(file: string, name: DbFileName, size: number, ino: number, load: (length: number, from: number) => Buffer, mapping?: Mapping): FileReading | { reason: SkipReason; detail: string } {
+  private readBytes(file: string, name: DbFileName, size: number, ino: number, source: Mapping | ((length: number, from: number) => Buffer)): FileReading | { reason: SkipReason; detail: string } {
     if (size === 0) return { reason: 'empty', detail: '0 bytes (a process killed while creating it); prometheus_client fails every scrape on such a file: remove it' };
+    const mapping = typeof source === 'function' ? undefined : source;
+    const load = typeof source === 'function' ? source : undefined;
     // A file read before is read in one call up to its known `used` (entries are only appended); others header first.
     const known = this.files.get(file);
-    const first = mapping ? mapping.bytes : load(known !== undefined && known.ino === ino ? Math.min(Math.max(known.used, 8), size) : Math.min(8, size), 0);
+    const first = mapping ? mapping.bytes : load!(known !== undefined && known.ino === ino ? Math.min(Math.max(known.used, 8), size) : Math.min(8, size), 0);
     const used = readUsed(first);
     if (used === undefined) return { reason: 'truncated', detail: `${size} bytes: shorter than the header` };
     if (used > size) return { reason: 'truncated', detail: `used is ${used}, past the end of the file (${size} bytes)` };
     if (used < 8) return { reason: 'corrupt', detail: `used is ${used}, below the 8-byte header` };
     let cached = known;
     if (cached && (cached.ino !== ino || used < cached.used)) cached = undefined; // replaced or reset
-    // A mapped file's values are read where they are; only the entries not walked yet are copied to be walked.
-    const buf = mapping ? (cached !== undefined && used === cached.used ? first.subarray(0, used) : load(used, cached?.used ?? 8)) : used <= first.length ? first.subarray(0, used) : load(used, first.length);
+    const buf = mapping || used <= first.length ? first.subarray(0, used) : load!(used, first.length);
     let parsed = 0;
     if (!cached) {
-      cached = this.fromTemplate(templateKey(name, used), buf, ino);
+      cached = this.fromTemplate(templateKey(name, used), buf, ino, mapping);
       if (cached) parsed = cached.keys.length;
     }
     if (!cached) {
@@ -414,7 +414,7 @@ export class MultiprocReader {
       }
       cached = { ino, layout, used: 8, keys: [], valueOffsets: [], shared: false };
     }
-    const growth = used > cached.used && cached.shared ? this.fromGrowth(cached, buf) : undefined;
+    const growth = used > cached.used && cached.shared ? this.fromGrowth(cached, buf, mapping) : undefined;
     if (growth) {
       parsed += growth.keys.length - cached.keys.length;
       cached.copiedFrom = cached.keys;
@@ -479,7 +479,7 @@ export class MultiprocReader {
    * A cached file for `buf` (the shared read buffer) from a template it
    * equals outside the value fields, if any.
    */
-  private fromTemplate(signature: string, buf: Buffer, ino: number): CachedFile | undefined {
+  private fromTemplate(signature: string, buf: Buffer, ino: number, mapping: Mapping | undefined): CachedFile | undefined {
     const list = this.templates.get(signature);
     if (!list) return undefined;
     const used = buf.length;
@@ -488,18 +488,18 @@ export class MultiprocReader {
       const { valueOffsets, layout } = t.file;
       // Label variants (tp_rank="0", "1", ...) differ in the first key already: a cheap first test.
       if (valueOffsets.length && buf.compare(t.bytes, 8, valueOffsets[0], 8, valueOffsets[0]) !== 0) continue;
-      if (this.equalOutsideValues(buf, 8, t.bytes, 0, valueOffsets, 0, layout)) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
+      if (this.equalOutsideValues(buf, 8, t.bytes, 0, valueOffsets, 0, layout, mapping)) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
     }
     return undefined;
   }
 
   /** The growth `file` (its keys shared) made to reach `buf.length` bytes, if another file with the same keys grew the same way. */
-  private fromGrowth(file: CachedFile, buf: Buffer): Growth | undefined {
+  private fromGrowth(file: CachedFile, buf: Buffer, mapping: Mapping | undefined): Growth | undefined {
     const list = this.growths.get(file.keys);
     if (!list) return undefined;
     for (const g of list) {
       if (g.fromUsed !== file.used || g.fromUsed + g.bytes.length !== buf.length) continue;
-      if (this.equalOutsideValues(buf, g.fromUsed, g.bytes, g.fromUsed, g.valueOffsets, file.keys.length, file.layout)) return g;
+      if (this.equalOutsideValues(buf, g.fromUsed, g.bytes, g.fromUsed, g.valueOffsets, file.keys.length, file.layout, mapping)) return g;
     }
     return undefined;
   }
@@ -520,12 +520,14 @@ export class MultiprocReader {
   /**
    * Whether buf[from, buf.length) equals `bytes` (whose first byte stands
    * for buf[bytesAt]) outside the value fields of entries `first`.. of
-   * `valueOffsets`, which `bytes` has zeroed: those fields are zeroed in
-   * `buf` (the shared read buffer) for one comparison, then put back.
+   * `valueOffsets`, which `bytes` has zeroed. A mapped file is compared in
+   * place by the native module (its memory is read-only); in the shared read
+   * buffer those fields are zeroed for one comparison, then put back.
    */
-  private equalOutsideValues(buf: Buffer, from: number, bytes: Buffer, bytesAt: number, valueOffsets: readonly number[], first: number, layout: Layout): boolean {
-    const doubles = this.doubles;
+  private equalOutsideValues(buf: Buffer, from: number, bytes: Buffer, bytesAt: number, valueOffsets: readonly number[], first: number, layout: Layout, mapping: Mapping | undefined): boolean {
     const wide = layout === 'current';
+    if (mapping) return this.mapped!.sameOutsideValues(mapping, buf.length, from, bytes, from - bytesAt, valueOffsets, first, wide ? 16 : 8);
+    const doubles = this.doubles;
     const n = valueOffsets.length - first;
     if (this.saved.length < 2 * n) this.saved = new Float64Array(4 * n);
     const saved = this.saved;
@@ -579,18 +581,5 @@ export class MultiprocReader {
       got += n;
     }
     return this.buffer.subarray(0, got);
-  }
-
-  /**
-   * The first `length` bytes of a mapped file (fewer at its end) as the
-   * shared buffer, of which only the header and bytes [from, length) are
-   * copied: the bytes in between are left as they were (walks start at `from`).
-   */
-  private copyMapped(mapping: Mapping, length: number, from: number): Buffer {
-    const end = Math.min(length, mapping.size);
-    this.reserve(end, 0);
-    mapping.bytes.copy(this.buffer, 0, 0, Math.min(8, end));
-    if (end > from) mapping.bytes.copy(this.buffer, from, from, end);
-    return this.buffer.subarray(0, end);
   }
 }
