@@ -135,17 +135,62 @@ function bound(b: number): string {
   return s;
 }
 
+/**
+ * The lines last rendered for a histogram series (family name + attributes
+ * object + bounds), kept while its attributes object lives: line i is
+ * prefixes[i] + its value (buckets in bound order, then _sum, then _count),
+ * rebuilt only when that value changed.
+ */
+interface HistogramLineCache {
+  readonly name: string;
+  readonly bounds: readonly number[];
+  readonly prefixes: string[];
+  readonly values: number[];
+  readonly lines: string[];
+}
+const histogramCache = new WeakMap<Attributes, HistogramLineCache>();
+
+function sameBounds(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function histogramLines(name: string, p: HistogramPoint): HistogramLineCache {
+  let c = histogramCache.get(p.attributes);
+  if (c === undefined || c.name !== name || !sameBounds(c.bounds, p.bounds) || c.prefixes.length !== p.bucketCounts.length + 2) {
+    const prefixes: string[] = [];
+    for (let i = 0; i < p.bucketCounts.length; i++) prefixes.push(flat(`${name}_bucket${labels(p.attributes, 'le', i < p.bounds.length ? bound(p.bounds[i]) : '+Inf')} `));
+    prefixes.push(flat(`${name}_sum${labels(p.attributes)} `), flat(`${name}_count${labels(p.attributes)} `));
+    // NaN: no value rendered yet (NaN never equals itself)
+    c = { name, bounds: p.bounds.slice(), prefixes, values: prefixes.map(() => NaN), lines: prefixes.map(() => '') };
+    histogramCache.set(p.attributes, c);
+  }
+  return c;
+}
+
+/** Line `i` of a histogram series valued `v`: the one rendered last while `v` is unchanged. */
+function histogramLine(c: HistogramLineCache, i: number, v: number): string {
+  if (c.values[i] !== v || Number.isNaN(v)) {
+    c.values[i] = v;
+    c.lines[i] = c.prefixes[i] + formatValue(v);
+  }
+  return c.lines[i];
+}
+
 function renderHistogram(name: string, points: readonly HistogramPoint[], out: LineSink, from: number, to: number): void {
   for (let j = from; j < to; j++) {
     const p = points[j];
+    const c = histogramLines(name, p);
+    const n = p.bucketCounts.length;
     let cumulative = 0;
-    for (let i = 0; i < p.bucketCounts.length; i++) {
+    for (let i = 0; i < n; i++) {
       cumulative += p.bucketCounts[i];
-      const le = i < p.bounds.length ? bound(p.bounds[i]) : '+Inf';
-      out.push(`${name}_bucket${labels(p.attributes, 'le', le)} ${formatValue(cumulative)}`);
+      out.push(histogramLine(c, i, cumulative));
     }
-    out.push(`${name}_sum${labels(p.attributes)} ${formatValue(p.sum)}`);
-    out.push(`${name}_count${labels(p.attributes)} ${formatValue(p.count)}`);
+    out.push(histogramLine(c, n, p.sum));
+    out.push(histogramLine(c, n + 1, p.count));
   }
 }
 

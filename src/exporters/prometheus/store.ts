@@ -12,6 +12,8 @@ export interface StoredSeries {
   storedAtMs: number;
   /** Its position in the put that last stored it. */
   index: number;
+  /** Its key in `series`. */
+  readonly key: string;
 }
 
 export interface StoredFamily {
@@ -53,7 +55,7 @@ export class MetricStore {
           const key = attributesKey(point.attributes);
           entry = series.get(key);
           if (entry === undefined) {
-            series.set(key, (entry = { point, storedAtMs: nowMs, index: i }));
+            series.set(key, (entry = { point, storedAtMs: nowMs, index: i, key }));
             thisPut[i] = entry;
             continue;
           }
@@ -73,14 +75,17 @@ export class MetricStore {
   snapshot(nowMs: number): Metric[] {
     const out: Metric[] = [];
     for (const [name, family] of this.families) {
-      const points = [];
-      for (const [key, entry] of family.series) {
+      const points = new Array<Metric['points'][number]>(family.series.size);
+      let n = 0;
+      // values(), not entries(): no [key, entry] pair made per series
+      for (const entry of family.series.values()) {
         if (nowMs - entry.storedAtMs > this.expirationMs) {
-          family.series.delete(key);
+          family.series.delete(entry.key);
           family.lastPut = [];
-        } else points.push(entry.point);
+        } else points[n++] = entry.point;
       }
-      if (!points.length) {
+      points.length = n;
+      if (!n) {
         this.families.delete(name);
         continue;
       }

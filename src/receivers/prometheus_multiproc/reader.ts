@@ -147,6 +147,13 @@ const MAX_GROWTHS = 16;
 
 export class MultiprocReader {
   private readonly files = new Map<string, CachedFile>();
+  /**
+   * The `.db` names each directory listed, with their paths and what the
+   * names say, made once per name; `pass` is the read that last listed it
+   * (names not listed by the current read are files gone).
+   */
+  private readonly listed = new Map<string, Map<string, { readonly file: string; readonly parsed: DbFileName | { problem: string }; pass: number }>>();
+  private passes = 0;
   /** Key text -> parsed key, shared by every file of every directory this reader reads. */
   private readonly keys = new Map<string, ParsedKey>();
   /**
@@ -222,12 +229,15 @@ export class MultiprocReader {
     let entries = 0;
     let parsedEntries = 0;
     let bytesRead = 0;
-    const seen = new Set<string>();
+    let listed = this.listed.get(dir);
+    if (listed === undefined) this.listed.set(dir, (listed = new Map()));
+    const pass = ++this.passes;
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
-      const file = path.join(dir, name);
-      seen.add(file);
-      const parsedName = parseDbFileName(name);
+      let known = listed.get(name);
+      if (known === undefined) listed.set(name, (known = { file: path.join(dir, name), parsed: parseDbFileName(name), pass }));
+      else known.pass = pass;
+      const { file, parsed: parsedName } = known;
       if ('problem' in parsedName) {
         skipped.push({ file, reason: 'unknown_prefix', detail: parsedName.problem });
         continue;
@@ -245,11 +255,11 @@ export class MultiprocReader {
       bytesRead += result.bytes;
       layouts[result.layout]++;
     }
-    for (const cached of this.files.keys()) {
-      if (path.dirname(cached) === dir && !seen.has(cached)) {
-        this.files.delete(cached);
-        this.filesDropped = true;
-      }
+    // Files listed before and not now are gone: forget them.
+    for (const [name, known] of listed) {
+      if (known.pass === pass) continue;
+      listed.delete(name);
+      if (this.files.delete(known.file)) this.filesDropped = true;
     }
     this.mapped?.sweep(dir);
     return { files, skipped, entries, parsedEntries, layouts, bytesRead };
@@ -266,6 +276,7 @@ export class MultiprocReader {
 
   /** Forgets the cached files of a directory that is gone (their keys go at the next pruneKeys). */
   forgetDirectory(dir: string): void {
+    this.listed.delete(dir);
     for (const cached of this.files.keys()) {
       if (path.dirname(cached) === dir) {
         this.files.delete(cached);
@@ -279,6 +290,7 @@ export class MultiprocReader {
   close(): void {
     this.mapped?.forgetAll();
     this.files.clear();
+    this.listed.clear();
     this.filesDropped = true;
   }
 

@@ -135,7 +135,9 @@ interface Group {
   labels: readonly (readonly [string, string])[];
   sum: number;
   count: number;
-  buckets: [number, number][];
+  /** Cumulative bucket counts and their bounds, as the samples gave them (usually in bound order). */
+  les: number[];
+  cumulative: number[];
 }
 
 /** A sample's label set without `le` (its histogram group) and its bound, made once per label array. */
@@ -157,23 +159,42 @@ function groupBy(f: PromFamily, each: (g: Group, s: PromSample, suffix: string, 
     const suffix = s.name.slice(f.name.length);
     const info = groupOf(s.labels);
     let g = groups.get(info.key);
-    if (!g) groups.set(info.key, (g = { labels: info.labels, sum: 0, count: 0, buckets: [] }));
+    if (!g) groups.set(info.key, (g = { labels: info.labels, sum: 0, count: 0, les: [], cumulative: [] }));
     each(g, s, suffix, info.le);
   }
   return [...groups.values()];
+}
+
+/** Sorts a group's buckets by bound (stable), when they are not in order already. */
+function sortBuckets(g: Group): void {
+  const { les, cumulative } = g;
+  let sorted = true;
+  for (let i = 1; i < les.length && sorted; i++) if (!(les[i - 1] <= les[i])) sorted = false;
+  if (sorted) return;
+  const order = les.map((_, i) => i).sort((a, b) => les[a] - les[b] || a - b);
+  g.les = order.map((i) => les[i]);
+  g.cumulative = order.map((i) => cumulative[i]);
 }
 
 function histogramPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): HistogramPoint[] {
   const groups = groupBy(f, (g, s, suffix, le) => {
     if (suffix === '_sum') g.sum = s.value;
     else if (suffix === '_count') g.count = s.value;
-    else if (suffix === '_bucket') g.buckets.push([le, s.value]);
+    else if (suffix === '_bucket') {
+      g.les.push(le);
+      g.cumulative.push(s.value);
+    }
   });
   return groups.map((g) => {
-    g.buckets.sort((a, b) => a[0] - b[0]);
-    const bounds = g.buckets.filter(([b]) => b !== Infinity).map(([b]) => b);
-    const bucketCounts = g.buckets.map(([, c], i) => c - (i ? g.buckets[i - 1][1] : 0));
-    if (bucketCounts.length === bounds.length) bucketCounts.push(g.count - (g.buckets.at(-1)?.[1] ?? 0));
+    sortBuckets(g);
+    const { les, cumulative } = g;
+    const bounds: number[] = [];
+    const bucketCounts: number[] = [];
+    for (let i = 0; i < les.length; i++) {
+      if (les[i] !== Infinity) bounds.push(les[i]);
+      bucketCounts.push(cumulative[i] - (i ? cumulative[i - 1] : 0));
+    }
+    if (bucketCounts.length === bounds.length) bucketCounts.push(g.count - (cumulative.length ? cumulative[cumulative.length - 1] : 0));
     const attributes = clock.attributes(g.labels, extra);
     const startTimeMs = clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll);
     return { attributes, startTimeMs, timeMs: nowMs, count: g.count, sum: g.sum, bounds, bucketCounts };
