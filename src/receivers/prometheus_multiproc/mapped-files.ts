@@ -44,6 +44,7 @@ export function nativeMaps(): { native?: NativeMaps; problem?: string } {
 }
 
 export interface Mapping {
+  readonly file: string;
   /** The inode as the directory listing gives it (overlayfs may give another number than stat). */
   readonly listedIno: number;
   readonly ino: number;
@@ -131,9 +132,9 @@ export class MappedFiles {
     if (errno !== 0) return { code: ERRNO_NAMES.get(errno) ?? `errno ${errno}` };
     if (buffer === null || size < 8) {
       if (buffer !== null) this.native.unmap(buffer);
-      return { listedIno, ino, size, buffer: new ArrayBuffer(0), bytes: Buffer.alloc(0), doubles: new Float64Array(0), words: new Int32Array(1), dir, pass: this.pass };
+      return { file, listedIno, ino, size, buffer: new ArrayBuffer(0), bytes: Buffer.alloc(0), doubles: new Float64Array(0), words: new Int32Array(1), dir, pass: this.pass };
     }
-    const mapping = { listedIno, ino, size, buffer, bytes: Buffer.from(buffer), doubles: new Float64Array(buffer, 0, size >> 3), words: new Int32Array(buffer, 0, 1), dir, pass: this.pass };
+    const mapping = { file, listedIno, ino, size, buffer, bytes: Buffer.from(buffer), doubles: new Float64Array(buffer, 0, size >> 3), words: new Int32Array(buffer, 0, 1), dir, pass: this.pass };
     this.maps.set(file, mapping);
     this.mappedBytes += size;
     return mapping;
@@ -186,11 +187,11 @@ export class MappedFiles {
 
   /** Unmaps the files of `dir` the read begun last did not open (gone from the directory). */
   sweep(dir: string): void {
-    for (const [file, m] of this.maps) if (m.pass !== this.pass && m.dir === dir) this.forget(file);
+    for (const m of this.maps.values()) if (m.pass !== this.pass && m.dir === dir) this.forget(m.file);
   }
 
   /** Unmaps every file of `dir`. */
   forgetDirectory(dir: string): void {
-    for (const [file, m] of this.maps) if (m.dir === dir) this.forget(file);
+    for (const m of this.maps.values()) if (m.dir === dir) this.forget(m.file);
   }
 }

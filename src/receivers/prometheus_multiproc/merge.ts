@@ -132,7 +132,8 @@ interface GaugeKeys {
 
 /** One process's gauge file, by keys array and pid: output labels (with `pid`) and samples kept between reads. */
 interface GaugeFile {
-  readonly keys: GaugeKeys;
+  /** Its keys; a file that grew moves to the grown keys (whose first series are its old keys' series). */
+  keys: GaugeKeys;
   readonly pid: string;
   /** By entry index, made on first output (`all` and `liveall` modes). */
   readonly outLabels: (Labels | undefined)[];
@@ -409,9 +410,16 @@ export class MergeEngine {
     if (byPid === undefined) this.gaugeFiles.set(keys, (byPid = new Map()));
     let file = byPid.get(pid);
     if (file === undefined) {
-      // A file that grew out of a template keeps the outputs made for it so far (same labels, samples while unchanged).
-      const before = keys.base ? this.gaugeFiles.get(keys.base)?.get(pid) : undefined;
-      byPid.set(pid, (file = { keys, pid, outLabels: before ? before.outLabels.slice() : [], samples: before ? before.samples.slice() : [] }));
+      // A file that grew out of a template keeps the outputs made for it so far (same labels, samples while
+      // unchanged): moved to the grown keys, not copied (the process's file no longer has the old keys).
+      const grewFrom = keys.base ? this.gaugeFiles.get(keys.base) : undefined;
+      const before = grewFrom?.get(pid);
+      if (before !== undefined) {
+        grewFrom!.delete(pid);
+        before.keys = keys;
+        file = before;
+      } else file = { keys, pid, outLabels: [], samples: [] };
+      byPid.set(pid, file);
     }
     return file;
   }

@@ -152,7 +152,7 @@ export class MultiprocReader {
    * names say, made once per name; `pass` is the read that last listed it
    * (names not listed by the current read are files gone).
    */
-  private readonly listed = new Map<string, Map<string, { readonly file: string; readonly parsed: DbFileName | { problem: string }; pass: number }>>();
+  private readonly listed = new Map<string, Map<string, { readonly name: string; readonly file: string; readonly parsed: DbFileName | { problem: string }; pass: number }>>();
   private passes = 0;
   /** Key text -> parsed key, shared by every file of every directory this reader reads. */
   private readonly keys = new Map<string, ParsedKey>();
@@ -235,7 +235,7 @@ export class MultiprocReader {
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       let known = listed.get(name);
-      if (known === undefined) listed.set(name, (known = { file: path.join(dir, name), parsed: parseDbFileName(name), pass }));
+      if (known === undefined) listed.set(name, (known = { name, file: path.join(dir, name), parsed: parseDbFileName(name), pass }));
       else known.pass = pass;
       const { file, parsed: parsedName } = known;
       if ('problem' in parsedName) {
@@ -256,9 +256,9 @@ export class MultiprocReader {
       layouts[result.layout]++;
     }
     // Files listed before and not now are gone: forget them.
-    for (const [name, known] of listed) {
+    for (const known of listed.values()) {
       if (known.pass === pass) continue;
-      listed.delete(name);
+      listed.delete(known.name);
       if (this.files.delete(known.file)) this.filesDropped = true;
     }
     this.mapped?.sweep(dir);
