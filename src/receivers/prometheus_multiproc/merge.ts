@@ -1,3 +1,5 @@
+import type { Attributes } from '../../model/metrics.js';
+import { labelsToAttributes } from './attributes.js';
 import type { DbFileName, FileKind, GaugeMode } from './filename.js';
 import type { ParsedKey } from './key.js';
 
@@ -35,6 +37,12 @@ export interface MergedSample {
   /** Label pairs; the order is prometheus_client's (sorted, then `pid` or `le` last). */
   readonly labels: readonly (readonly [string, string])[];
   readonly value: number;
+  /**
+   * With MergeOptions.attributes: those attributes plus `labels`, the same
+   * object read after read for a label set (made once); else undefined. Per-rank
+   * mostrecent samples (labels made at each read) have none.
+   */
+  readonly attributes: Attributes | undefined;
 }
 
 export interface MergedFamily {
@@ -71,6 +79,12 @@ export interface MergeOptions {
    * as prometheus_client would print it.
    */
   readonly perRankMostRecent?: boolean;
+  /**
+   * The directory's attributes: each sample then carries them plus its
+   * labels as `attributes`, made once per label set (the conversion to the
+   * pipeline's model looks nothing up).
+   */
+  readonly attributes?: Attributes;
 }
 
 /** Python's float() of a bucket bound: "+Inf", "inf", "1.0", "0.005". */
@@ -101,6 +115,8 @@ interface Slot {
   readonly group?: BucketGroup;
   /** The sample last output for this slot: given again while its value is unchanged. */
   sample?: MergedSample;
+  /** Its sample's attributes (MergeOptions.attributes), made on first use. */
+  attributes?: Attributes;
 }
 
 /**
@@ -115,6 +131,8 @@ interface GaugeSeries {
   readonly sampleKey: string;
   /** The merged sample this series is reduced into (min, max and sum modes; made on first use). */
   reduced?: Reduced;
+  /** Attributes of its label set as a mostrecent sample (MergeOptions.attributes), made on first use. */
+  attributes?: Attributes;
   /** Scratch mark for finding a series twice in one keys array. */
   mark: number;
 }
@@ -137,6 +155,8 @@ interface GaugeFile {
   readonly pid: string;
   /** By entry index, made on first output (`all` and `liveall` modes). */
   readonly outLabels: (Labels | undefined)[];
+  /** Attributes of outLabels (MergeOptions.attributes), made with them. */
+  readonly outAttributes: (Attributes | undefined)[];
   readonly samples: (MergedSample | undefined)[];
 }
 
@@ -165,6 +185,8 @@ interface BucketGroup {
   /** Read generation in which a bucket of the group was last touched, and the first such touch's order. */
   gen: number;
   seq: number;
+  /** Attributes of `labels` (the `_count` sample's; MergeOptions.attributes), made on first use. */
+  attributes?: Attributes;
 }
 
 /** A gauge label set reduced over processes (min, max, sum modes), one per (family, sample key). */
@@ -174,6 +196,7 @@ interface Reduced {
   value: number;
   gen: number;
   sample?: MergedSample;
+  attributes?: Attributes;
 }
 
 interface Family {
@@ -251,6 +274,11 @@ export class MergeEngine {
   private touchedFamilies: Family[] = [];
 
   constructor(private readonly options: MergeOptions = {}) {}
+
+  /** The attributes its samples carry (MergeOptions.attributes). */
+  get attributes(): Attributes | undefined {
+    return this.options.attributes;
+  }
 
   /** Merges one read of a directory (files in sorted name order). */
   merge(files: readonly FileEntries[], formatBound: (b: number) => string): MergedFamily[] {
@@ -418,7 +446,7 @@ export class MergeEngine {
         grewFrom!.delete(pid);
         before.keys = keys;
         file = before;
-      } else file = { keys, pid, outLabels: [], samples: [] };
+      } else file = { keys, pid, outLabels: [], outAttributes: [], samples: [] };
       byPid.set(pid, file);
     }
     return file;
@@ -511,10 +539,11 @@ export class MergeEngine {
         continue;
       }
       let samples: MergedSample[];
+      const extra = this.options.attributes;
       if (fam.type === 'gauge' && isMostRecent(fam.mode)) samples = this.mostRecent(fam);
-      else if (fam.type === 'gauge') samples = reduceGauges(fam, gen);
-      else if (fam.type === 'histogram') samples = histogramSamples(fam, gen, formatBound);
-      else samples = fam.touchedShared.map((s) => sampleOf(s, s.name, s.labels, s.value));
+      else if (fam.type === 'gauge') samples = reduceGauges(fam, gen, extra);
+      else if (fam.type === 'histogram') samples = histogramSamples(fam, gen, formatBound, extra);
+      else samples = fam.touchedShared.map((s) => sampleOf(s, s.name, s.labels, s.value, extra));
       out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples });
     }
     return out;
@@ -531,18 +560,20 @@ export class MergeEngine {
       if (!list) bySample.set(key, (list = []));
       list.push(j); // in read order: the touches are
     }
-    const chosen: { at: number; labels: Labels }[] = [];
+    /** `series`: the series whose labels the sample has (undefined for per-rank labels, made here). */
+    const chosen: { at: number; labels: Labels; series: GaugeSeries | undefined }[] = [];
     for (const list of bySample.values()) {
-      const labels = seriesAt(t, list[0]).labels;
+      const series = seriesAt(t, list[0]);
       const perRank = this.options.perRankMostRecent ? this.byRank(t, list) : undefined;
       if (!perRank || perRank.size < 2) {
-        chosen.push({ at: latest(t, list), labels });
+        chosen.push({ at: latest(t, list), labels: series.labels, series });
         continue;
       }
-      for (const [, { extra, touches }] of perRank) chosen.push({ at: latest(t, touches), labels: [...labels, ...extra] });
+      for (const [, { extra, touches }] of perRank) chosen.push({ at: latest(t, touches), labels: [...series.labels, ...extra], series: undefined });
     }
     // prometheus_client inserts a mostrecent sample when a timestamp first beats 0: the first writer in read order
-    return chosen.sort((a, b) => a.at - b.at).map(({ at, labels }) => ({ name: seriesAt(t, at).name, labels, value: t.value[at] }));
+    const extra = this.options.attributes;
+    return chosen.sort((a, b) => a.at - b.at).map(({ at, labels, series }) => ({ name: seriesAt(t, at).name, labels, value: t.value[at], attributes: series && extra ? (series.attributes ??= labelsToAttributes(labels, extra)) : undefined }));
   }
 
   /** Writers of one label set grouped by rank identity (rank labels not already in the set, or pid). */
@@ -595,14 +626,14 @@ function makeSlot(family: Family, name: string, labels: Labels, sampleKey: strin
  * given last time while name, labels and value are unchanged, else a new one
  * (samples are read-only once output).
  */
-function sampleOf(holder: { sample?: MergedSample }, name: string, labels: Labels, value: number): MergedSample {
+function sampleOf(holder: { sample?: MergedSample; attributes?: Attributes }, name: string, labels: Labels, value: number, extra: Attributes | undefined): MergedSample {
   const last = holder.sample;
   if (last !== undefined && last.value === value && last.labels === labels && last.name === name) return last;
-  return (holder.sample = { name, labels, value });
+  return (holder.sample = { name, labels, value, attributes: extra === undefined ? undefined : (holder.attributes ??= labelsToAttributes(labels, extra)) });
 }
 
-/** Gauges in the modes all, min, max and sum, from each process's value, in read order. */
-function reduceGauges(fam: Family, gen: number): MergedSample[] {
+/** Gauges in the modes all, min, max and sum, from each process's value, in read order (`extra`: MergeOptions.attributes). */
+function reduceGauges(fam: Family, gen: number, extra: Attributes | undefined): MergedSample[] {
   const t = fam.touchedGauges;
   const n = t.n;
   const mode = fam.mode ?? 'all';
@@ -615,7 +646,8 @@ function reduceGauges(fam: Family, gen: number): MergedSample[] {
       const labels = (file.outLabels[i] ??= withLabel(s.labels, pidLabel(file.pid)));
       const value = t.value[j];
       const last = file.samples[i];
-      out[j] = last !== undefined && last.value === value && last.labels === labels && last.name === s.name ? last : (file.samples[i] = { name: s.name, labels, value });
+      if (last !== undefined && last.value === value && last.labels === labels && last.name === s.name) out[j] = last;
+      else out[j] = file.samples[i] = { name: s.name, labels, value, attributes: extra === undefined ? undefined : (file.outAttributes[i] ??= labelsToAttributes(labels, extra)) };
     }
     return out;
   }
@@ -641,7 +673,7 @@ function reduceGauges(fam: Family, gen: number): MergedSample[] {
       if (v > r.value) r.value = v;
     } else r.value += v;
   }
-  return merged.map((r) => sampleOf(r, r.name, r.labels, r.value));
+  return merged.map((r) => sampleOf(r, r.name, r.labels, r.value, extra));
 }
 
 /** A family in mode all or liveall whose samples are made on first use; `perProcess` reads the touches. */
@@ -661,7 +693,7 @@ function perProcessFamily(fam: Family, gen: number): MergedFamily {
     mode: fam.mode,
     perProcess,
     get samples() {
-      return (samples ??= reduceGauges(fam, gen));
+      return (samples ??= reduceGauges(fam, gen, undefined));
     },
   };
 }
@@ -674,14 +706,14 @@ function latest(t: GaugeTouches, list: readonly number[]): number {
 }
 
 /** Per label set: `_sum`, the cumulative buckets by bound, `_count` (the +Inf total). */
-function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => string): MergedSample[] {
+function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => string, extra: Attributes | undefined): MergedSample[] {
   const out: MergedSample[] = [];
   const emitted = new Set<string>();
   const emitGroup = (groupKey: string) => {
     if (emitted.has(groupKey)) return;
     emitted.add(groupKey);
     const sum = fam.slots.get(`${fam.name}_sum\u0002${groupKey}`);
-    if (sum && sum.gen === gen) out.push(sampleOf(sum, sum.name, sum.labels, sum.value));
+    if (sum && sum.gen === gen) out.push(sampleOf(sum, sum.name, sum.labels, sum.value, extra));
     const group = fam.groups.get(groupKey);
     if (!group) return;
     group.sortedBounds ??= [...group.buckets.keys()].sort((a, b) => a - b);
@@ -692,15 +724,15 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
       if (slot.gen !== gen) continue;
       any = true;
       acc += slot.value;
-      out.push(sampleOf(slot, slot.name, (slot.outLabels ??= [...group.labels, ['le', formatBound(bound)]]), acc));
+      out.push(sampleOf(slot, slot.name, (slot.outLabels ??= [...group.labels, ['le', formatBound(bound)]]), acc, extra));
     }
-    if (any) out.push({ name: `${fam.name}_count`, labels: group.labels, value: acc });
+    if (any) out.push({ name: `${fam.name}_count`, labels: group.labels, value: acc, attributes: extra === undefined ? undefined : (group.attributes ??= labelsToAttributes(group.labels, extra)) });
   };
   // Groups are emitted where their _sum stood (prometheus_client's order), else after the other samples in order of first touch.
   const sumName = `${fam.name}_sum`;
   for (const s of fam.touchedShared) {
     if (s.name === sumName) emitGroup(s.sampleKey.slice(s.sampleKey.indexOf('\u0002') + 1));
-    else out.push(sampleOf(s, s.name, s.labels, s.value));
+    else out.push(sampleOf(s, s.name, s.labels, s.value, extra));
   }
   for (const g of fam.touchedGroups) emitGroup(g.key);
   return out;

@@ -102,9 +102,9 @@ export class MultiprocReceiver implements Receiver {
             this.settings.logger.warn('skipped a multiprocess file; everything else is served', { file: s.file, reason: s.reason, detail: s.detail });
           }
         }
-        const engine = this.engine(d, perRank);
-        const families = engine.merge(reading.files, floatToGoString);
         const attributes = resolved.length > 1 ? this.subdirectoryAttributes(dir.attributes, d) : dir.attributes;
+        const engine = this.engine(d, perRank, attributes);
+        const families = engine.merge(reading.files, floatToGoString);
         metrics.push(...familiesToMetrics(families, attributes, now, this.clock(d), this.lostCumulativeFile(d, reading.files.map((f) => f.file))));
         const ranks = processRanksMetric(engine.processRanks, attributes, now);
         if (ranks) metrics.push(ranks);
@@ -157,10 +157,14 @@ export class MultiprocReceiver implements Receiver {
     this.reader.forgetDirectory(dir);
   }
 
-  /** One merge engine per directory, kept between reads (the steady state costs one addition per entry). */
-  private engine(dir: string, perRank: boolean): MergeEngine {
+  /**
+   * One merge engine per directory, kept between reads (the steady state
+   * costs one addition per entry); it makes the samples' attributes, so a
+   * directory whose attributes object changed gets a new one.
+   */
+  private engine(dir: string, perRank: boolean, attributes: Attributes): MergeEngine {
     let e = this.engines.get(dir);
-    if (!e) this.engines.set(dir, (e = new MergeEngine({ perRankMostRecent: perRank })));
+    if (!e || e.attributes !== attributes) this.engines.set(dir, (e = new MergeEngine({ perRankMostRecent: perRank, attributes })));
     return e;
   }
 

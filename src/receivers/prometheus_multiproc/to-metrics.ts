@@ -1,4 +1,5 @@
 import { attributesKey, type Attributes, type HistogramPoint, type Metric, type NumberPoint, type SummaryPoint } from '../../model/metrics.js';
+import { labelsToAttributes, type Labels } from './attributes.js';
 import { parseBound } from './merge.js';
 
 /** A Prometheus family as prometheus_client merges it or an exposition states it. */
@@ -14,6 +15,12 @@ export interface PromSample {
   readonly name: string;
   readonly labels: readonly (readonly [string, string])[];
   readonly value: number;
+  /**
+   * The attributes of its points when the producer made them already (the
+   * merge engine, given the directory's attributes, makes them once per
+   * label set): `extra` plus `labels`. Otherwise made here, once per labels array.
+   */
+  readonly attributes?: Attributes;
 }
 
 /**
@@ -38,8 +45,7 @@ export class CumulativeClock {
   attributes(labels: Labels, extra: Attributes): Attributes {
     const hit = this.attributeCache.get(labels);
     if (hit && hit.extra === extra) return hit.attributes;
-    const attributes: Record<string, string> = { ...extra };
-    for (const [k, v] of labels) attributes[k] = v;
+    const attributes = labelsToAttributes(labels, extra);
     this.attributeCache.set(labels, { extra, attributes });
     return attributes;
   }
@@ -63,7 +69,6 @@ export class CumulativeClock {
   }
 }
 
-type Labels = readonly (readonly [string, string])[];
 
 function seriesKey(name: string, attributes: Attributes): string {
   return name + '\u0002' + attributesKey(attributes);
@@ -98,7 +103,7 @@ function gaugePoints(samples: readonly PromSample[], extra: Attributes, clock: C
   const points = new Array<NumberPoint>(n);
   for (let i = 0; i < n; i++) {
     const s = samples[i];
-    points[i] = { attributes: clock.attributes(s.labels, extra), startTimeMs: nowMs, timeMs: nowMs, value: s.value };
+    points[i] = { attributes: s.attributes ?? clock.attributes(s.labels, extra), startTimeMs: nowMs, timeMs: nowMs, value: s.value };
   }
   return points;
 }
@@ -109,7 +114,7 @@ function counterPoints(samples: readonly PromSample[], extra: Attributes, clock:
   const points = new Array<NumberPoint>(n);
   for (let i = 0; i < n; i++) {
     const s = samples[i];
-    const attributes = clock.attributes(s.labels, extra);
+    const attributes = s.attributes ?? clock.attributes(s.labels, extra);
     points[i] = { attributes, startTimeMs: clock.startTime(seriesKey(s.name, attributes), s.value, nowMs, resetAll), timeMs: nowMs, value: s.value };
   }
   return points;
@@ -133,6 +138,8 @@ export function familiesToMetrics(families: readonly PromFamily[], attributes: A
 
 interface Group {
   labels: readonly (readonly [string, string])[];
+  /** Its attributes, when its `_sum` sample (whose labels are the group's) carries them. */
+  attributes: Attributes | undefined;
   sum: number;
   count: number;
   /** Cumulative bucket counts and their bounds, as the samples gave them (usually in bound order). */
@@ -159,7 +166,8 @@ function groupBy(f: PromFamily, each: (g: Group, s: PromSample, suffix: string, 
     const suffix = s.name.slice(f.name.length);
     const info = groupOf(s.labels);
     let g = groups.get(info.key);
-    if (!g) groups.set(info.key, (g = { labels: info.labels, sum: 0, count: 0, les: [], cumulative: [] }));
+    if (!g) groups.set(info.key, (g = { labels: info.labels, attributes: undefined, sum: 0, count: 0, les: [], cumulative: [] }));
+    if (suffix === '_sum' && s.attributes !== undefined && s.labels === g.labels) g.attributes = s.attributes;
     each(g, s, suffix, info.le);
   }
   return [...groups.values()];
@@ -195,7 +203,7 @@ function histogramPoints(f: PromFamily, extra: Attributes, nowMs: number, clock:
       bucketCounts.push(cumulative[i] - (i ? cumulative[i - 1] : 0));
     }
     if (bucketCounts.length === bounds.length) bucketCounts.push(g.count - (cumulative.length ? cumulative[cumulative.length - 1] : 0));
-    const attributes = clock.attributes(g.labels, extra);
+    const attributes = g.attributes ?? clock.attributes(g.labels, extra);
     const startTimeMs = clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll);
     return { attributes, startTimeMs, timeMs: nowMs, count: g.count, sum: g.sum, bounds, bucketCounts };
   });
@@ -207,7 +215,7 @@ function summaryPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: C
     else if (suffix === '_count') g.count = s.value;
   });
   return groups.map((g) => {
-    const attributes = clock.attributes(g.labels, extra);
+    const attributes = g.attributes ?? clock.attributes(g.labels, extra);
     return { attributes, startTimeMs: clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll), timeMs: nowMs, count: g.count, sum: g.sum, quantiles: [] };
   });
 }
