@@ -84,10 +84,30 @@ const keyCache = new WeakMap<Attributes, string>();
  * attributes object (they are read-only), so producers that reuse their
  * attributes objects read after read pay for it once.
  */
+/**
+ * The attribute names in code-unit order (as Array.prototype.sort orders
+ * strings), sorted in place by insertion: attribute sets are small, and
+ * this makes no garbage beyond the names array (a library sort allocates
+ * work space on every call).
+ */
+export function sortedNames(attributes: Attributes): string[] {
+  const names = Object.keys(attributes);
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i];
+    let j = i - 1;
+    while (j >= 0 && names[j] > name) {
+      names[j + 1] = names[j];
+      j--;
+    }
+    names[j + 1] = name;
+  }
+  return names;
+}
+
 export function attributesKey(attributes: Attributes): string {
   let key = keyCache.get(attributes);
   if (key === undefined) {
-    const names = Object.keys(attributes).sort();
+    const names = sortedNames(attributes);
     key = '';
     for (const name of names) key += `${name}\u0000${attributes[name]}\u0001`;
     keyCache.set(attributes, key);

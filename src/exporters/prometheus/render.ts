@@ -1,4 +1,4 @@
-import type { Attributes, HistogramPoint, Metric, NumberPoint, SummaryPoint } from '../../model/metrics.js';
+import { sortedNames, type Attributes, type HistogramPoint, type Metric, type NumberPoint, type SummaryPoint } from '../../model/metrics.js';
 import { floatToGoString } from '../../encoding/python-float.js';
 import { familyName, sanitizeLabelName } from './names.js';
 
@@ -59,8 +59,7 @@ function labelText(attributes: Attributes): string {
 }
 
 function makeLabelText(attributes: Attributes): string {
-  const names = Object.keys(attributes);
-  if (names.length > 1) names.sort();
+  const names = sortedNames(attributes);
   let s = '';
   for (let i = 0; i < names.length; i++) {
     if (i) s += ',';
