@@ -19,6 +19,9 @@ import { MetricStore } from '../../src/exporters/prometheus/store.js';
 import { multiprocFactory } from '../../src/receivers/prometheus_multiproc/factory.js';
 import type { MultiprocReceiver } from '../../src/receivers/prometheus_multiproc/receiver.js';
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
+import { MergeEngine, mergeFiles, type MergedFamily } from '../../src/receivers/prometheus_multiproc/merge.js';
+import { CumulativeClock, familiesToMetrics } from '../../src/receivers/prometheus_multiproc/to-metrics.js';
+import { floatToGoString } from '../../src/encoding/python-float.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfTelemetry } from '../../src/telemetry/self-telemetry.js';
 import { appendDb, FILE_ACCESS, pyKey, setValue, tempDir, writeDb, type DbEntry, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
@@ -187,6 +190,46 @@ for (const [layout, access] of (['current', 'legacy'] as const).flatMap((l) => F
 
   });
 }
+
+describe('the merge engine, given the directory\'s attributes, makes each label set\'s attributes once', () => {
+  test('every sample carries them (extra plus labels), the same object read after read and after its value changed; the conversion uses them', () => {
+    const dir = tempDir('engine-attributes');
+    temps.push(dir);
+    for (const pid of [31, 32]) writeProcess(dir, pid, [0, 1], 'current');
+    const extra = { worker_id: 'w0' };
+    const reader = new MultiprocReader();
+    const engine = new MergeEngine({ attributes: extra });
+    const merge = () => engine.merge(reader.read(dir).files, floatToGoString);
+    const byLine = (families: readonly MergedFamily[]) => new Map(families.flatMap((f) => f.samples.map((x) => [`${x.name}${JSON.stringify(x.labels)}`, x] as const)));
+    const first = byLine(merge());
+    assert.ok(first.size > 20);
+    for (const sample of first.values()) assert.deepEqual(sample.attributes, { ...extra, ...Object.fromEntries(sample.labels) });
+    setValue(path.join(dir, 'counter_31.db'), pyKey('app:requests', 'app:requests_total', lab(0, 31), HELP.c), 999, undefined, 'current');
+    setValue(path.join(dir, 'gauge_all_32.db'), pyKey('app:kv_blocks', 'app:kv_blocks', lab(1, 32), HELP.a), 7, 1.8e9, 'current');
+    const families = merge();
+    const second = byLine(families);
+    assert.equal(second.size, first.size);
+    for (const [line, sample] of second) assert.equal(sample.attributes, first.get(line)!.attributes, line);
+    const counter = `app:requests_total${JSON.stringify(Object.entries(lab(0, 31)).sort())}`;
+    const gauge = `app:kv_blocks${JSON.stringify([...Object.entries(lab(1, 32)).sort(), ['pid', '32']])}`;
+    for (const [line, value] of [[counter, 999], [gauge, 7]] as const) {
+      assert.notEqual(second.get(line), first.get(line), `${line}: a new sample for the new value`);
+      assert.equal(second.get(line)!.value, value);
+    }
+    const metrics = familiesToMetrics(families, extra, 1_700_000_000_000, new CumulativeClock(), false);
+    const points = metrics.flatMap((m) => m.points.map((p) => p.attributes));
+    const made = new Set([...second.values()].map((x) => x.attributes));
+    assert.ok(points.length > 0);
+    for (const a of points) assert.ok(made.has(a), `a point's attributes are a sample's: ${JSON.stringify(a)}`);
+  });
+
+  test('without attributes (the one-shot merge) samples carry none', () => {
+    const dir = tempDir('engine-no-attributes');
+    temps.push(dir);
+    writeProcess(dir, 41, [0], 'legacy');
+    for (const f of mergeFiles(new MultiprocReader().read(dir).files, floatToGoString)) for (const x of f.samples) assert.equal(x.attributes, undefined);
+  });
+});
 
 describe('files of several processes that grow alike keep sharing their parsed keys', () => {
   test('one keys array per label variant after each append, and values per file', () => {
