@@ -154,6 +154,8 @@ export class MultiprocReader {
    */
   private readonly listed = new Map<string, Map<string, { readonly name: string; readonly file: string; readonly parsed: DbFileName | { problem: string }; pass: number }>>();
   private passes = 0;
+  /** Each directory's last listing (in the directory's order) and its sorted order. */
+  private readonly sortedListings = new Map<string, { readonly listed: readonly string[]; readonly order: readonly number[]; readonly names: string[] }>();
   /** Key text -> parsed key, shared by every file of every directory this reader reads. */
   private readonly keys = new Map<string, ParsedKey>();
   /**
@@ -270,13 +272,20 @@ export class MultiprocReader {
     if (!this.mapped) return { names: readdirSync(dir).filter((n) => n.endsWith('.db')).sort() };
     const listed = this.mapped.list(dir);
     this.mapped.beginRead();
-    const order = listed.names.map((_, i) => i).sort((a, b) => (listed.names[a] < listed.names[b] ? -1 : listed.names[a] > listed.names[b] ? 1 : 0));
-    return { names: order.map((i) => listed.names[i]), inodes: order.map((i) => listed.inodes[i]) };
+    // A directory lists its entries in the same order while they stay the same: sorted once, not at every read.
+    let sorted = this.sortedListings.get(dir);
+    if (sorted === undefined || !sameStrings(sorted.listed, listed.names)) {
+      const order = listed.names.map((_, i) => i).sort((a, b) => (listed.names[a] < listed.names[b] ? -1 : listed.names[a] > listed.names[b] ? 1 : 0));
+      this.sortedListings.set(dir, (sorted = { listed: listed.names, order, names: order.map((i) => listed.names[i]) }));
+    }
+    const order = sorted.order;
+    return { names: sorted.names, inodes: order.map((i) => listed.inodes[i]) };
   }
 
   /** Forgets the cached files of a directory that is gone (their keys go at the next pruneKeys). */
   forgetDirectory(dir: string): void {
     this.listed.delete(dir);
+    this.sortedListings.delete(dir);
     for (const cached of this.files.keys()) {
       if (path.dirname(cached) === dir) {
         this.files.delete(cached);
@@ -291,6 +300,7 @@ export class MultiprocReader {
     this.mapped?.forgetAll();
     this.files.clear();
     this.listed.clear();
+    this.sortedListings.clear();
     this.filesDropped = true;
   }
 
@@ -594,4 +604,10 @@ export class MultiprocReader {
     }
     return this.buffer.subarray(0, got);
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

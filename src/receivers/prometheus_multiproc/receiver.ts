@@ -5,6 +5,7 @@ import { countPoints, type Attributes, type Metric } from '../../model/metrics.j
 import type { Cell } from '../../telemetry/self-telemetry.js';
 import type { MultiprocConfig } from './config.js';
 import { diagnoseMissing, diagnoseReading, type Diagnosis } from './diagnose.js';
+import type { DbFileName } from './filename.js';
 import { resolveDirectories } from './directories.js';
 import { MergeEngine } from './merge.js';
 import { floatToGoString } from '../../encoding/python-float.js';
@@ -23,7 +24,7 @@ export class MultiprocReceiver implements Receiver {
   private readonly clocks = new Map<string, CumulativeClock>();
   private readonly engines = new Map<string, MergeEngine>();
   private readonly subdirAttributes = new Map<string, { base: Attributes; attributes: Attributes }>();
-  private readonly cumulativeFiles = new Map<string, Set<string>>();
+  private readonly cumulativeFiles = new Map<string, Set<DbFileName>>();
   private readonly warnedFiles = new Set<string>();
   private readonly active = new Map<string, Diagnosis>();
   private timer: NodeJS.Timeout | undefined;
@@ -175,8 +176,10 @@ export class MultiprocReceiver implements Receiver {
   }
 
   /** True when a counter, histogram or summary file present last time is gone: the sums went back. */
-  private lostCumulativeFile(dir: string, names: readonly { kind: string; pid: string }[]): boolean {
-    const now = new Set(names.filter((n) => n.kind !== 'gauge').map((n) => `${n.kind}_${n.pid}`));
+  private lostCumulativeFile(dir: string, names: readonly DbFileName[]): boolean {
+    // The reader gives each file name's parse as one object read after read: a set of those objects, no string per file.
+    const now = new Set<DbFileName>();
+    for (const n of names) if (n.kind !== 'gauge') now.add(n);
     const before = this.cumulativeFiles.get(dir);
     this.cumulativeFiles.set(dir, now);
     if (!before) return false;
