@@ -97,3 +97,21 @@ test('a sliced render (event loop free between slices) prints exactly what rende
   }
   assert.equal(await renderSliced([], 'text', 0), '');
 });
+
+test('lines are found by position when series come in the same order, and stay exact when series are inserted, left out, reordered or replaced', () => {
+  const series = Array.from({ length: 40 }, (_, i) => ({ shard: String(i) }));
+  const gauge = (attrs: readonly Record<string, string>[], value: (i: number) => number): Metric => ({ kind: 'gauge', name: 'positions_probe', description: '', unit: '', points: attrs.map((attributes, i) => ({ ...t, attributes, value: value(i) })) });
+  const expected = (m: Metric) => ['# TYPE positions_probe gauge', ...m.points.map((p) => `positions_probe{shard="${p.attributes.shard}"} ${(p as { value: number }).value}`)].join('\n') + '\n';
+  const renders: Metric[] = [
+    gauge(series, (i) => i),
+    gauge(series, (i) => i), // the same again: every line by position
+    gauge([...series.slice(0, 10), { shard: 'new-a' }, ...series.slice(10, 30), { shard: 'new-b' }, ...series.slice(30)], (i) => i * 2), // inserted
+    gauge([...series.slice(0, 5), ...series.slice(12)], (i) => 100 - i), // left out: positions carry on from where the next one is found
+    gauge([...series].reverse(), (i) => i % 3), // reordered
+    gauge(series.map((a) => ({ ...a })), (i) => i), // equal content, new attributes objects
+    gauge(series.slice(0, 20), () => NaN),
+  ];
+  for (const [k, m] of renders.entries()) assert.equal(render([m], 'text'), expected(m), `render ${k}`);
+  // Sliced the same way as the exporter's server renders it.
+  return renderSliced([renders[2]], 'text', 0).then((text) => assert.equal(text, expected(renders[2])));
+});

@@ -84,27 +84,53 @@ const TYPE_OF: Record<Metric['kind'], string> = { sum: 'counter', gauge: 'gauge'
  */
 interface LineCache {
   readonly name: string;
+  readonly attributes: Attributes;
   /** `name{labels} ` */
   readonly prefix: string;
   value: number;
   line: string;
+  /** Its position in the last render of its sample name (see Positions). */
+  index: number;
 }
 const lineCache = new WeakMap<Attributes, LineCache>();
 
+/**
+ * The line caches of a sample name's series in the order of its last render,
+ * and of the render under way: producers send the same series in the same
+ * order scrape after scrape (the multiprocess receiver), so point i usually
+ * finds its cache at the next position, without a lookup by attributes
+ * object. A series inserted or left out in between costs one lookup, after
+ * which the positions carry on from where it was found.
+ */
+interface Positions {
+  last: LineCache[];
+  current: LineCache[];
+  /** Where in `last` the next point's cache is expected. */
+  next: number;
+}
+/** By sample name; one entry per name ever rendered (bounded by the families). */
+const positions = new Map<string, Positions>();
+
 /** `name{labels} value` for one number point; built again only when name or value changed. */
-function numberLine(name: string, p: NumberPoint): string {
-  let c = lineCache.get(p.attributes);
-  if (c === undefined || c.name !== name) {
-    // the label text is not cached apart: the line cache holds it
-    const text = makeLabelText(p.attributes);
-    c = { name, prefix: flat(text ? name + '{' + text + '} ' : name + ' '), value: p.value, line: '' };
-    c.line = c.prefix + formatValue(p.value);
-    lineCache.set(p.attributes, c);
-  } else if (c.value !== p.value || Number.isNaN(p.value)) {
+function numberLine(name: string, p: NumberPoint, at: Positions, i: number): string {
+  let c: LineCache | undefined = at.last[at.next];
+  if (c !== undefined && c.attributes === p.attributes && c.name === name) at.next++;
+  else {
+    c = lineCache.get(p.attributes);
+    if (c === undefined || c.name !== name) {
+      // the label text is not cached apart: the line cache holds it
+      const text = makeLabelText(p.attributes);
+      c = { name, attributes: p.attributes, prefix: flat(text ? name + '{' + text + '} ' : name + ' '), value: NaN, line: '', index: -1 };
+      lineCache.set(p.attributes, c);
+    } else if (c.index >= at.next && at.last[c.index] === c) at.next = c.index + 1; // found further on: series before it were left out
+  }
+  if (c.value !== p.value || Number.isNaN(p.value)) {
     // NaN never equals itself: rebuilt every time, which is correct and rare
     c.value = p.value;
     c.line = c.prefix + formatValue(p.value);
   }
+  c.index = i;
+  at.current[i] = c;
   return c.line;
 }
 
@@ -118,8 +144,19 @@ function flat(s: string): string {
   return s;
 }
 
+/** Points [from, to) of a metric whose points are rendered in slices, first to last. */
 function renderNumbers(name: string, points: readonly NumberPoint[], out: LineSink, from: number, to: number): void {
-  for (let i = from; i < to; i++) out.push(numberLine(name, points[i]));
+  let at = positions.get(name);
+  if (at === undefined) positions.set(name, (at = { last: [], current: [], next: 0 }));
+  if (from === 0) {
+    // A new render of this name: the current positions become the last (their arrays swapped, not made anew).
+    const last = at.current;
+    at.current = at.last;
+    at.last = last;
+    at.next = 0;
+  }
+  for (let i = from; i < to; i++) out.push(numberLine(name, points[i], at, i));
+  if (to === points.length) at.current.length = to;
 }
 
 /** Bucket bounds as text, made once per distinct bound. */
