@@ -1,4 +1,4 @@
-import { attributesKey, type Metric } from '../../model/metrics.js';
+import { attributesKey, type Attributes, type Metric } from '../../model/metrics.js';
 
 /**
  * The latest point of every series the exporter was given, by Prometheus
@@ -8,6 +8,8 @@ import { attributesKey, type Metric } from '../../model/metrics.js';
  */
 export interface StoredSeries {
   point: Metric['points'][number];
+  /** point.attributes, kept here so that matching a series by position reads only its entry. */
+  attributes: Attributes;
   /** When it was last stored (ms). */
   storedAtMs: number;
   /** Its position in the put that last stored it. */
@@ -50,12 +52,12 @@ export class MetricStore {
       for (let i = 0; i < points.length; i++) {
         const point = points[i];
         let entry: StoredSeries | undefined = lastPut[next];
-        if (entry !== undefined && entry.point.attributes === point.attributes) next++;
+        if (entry !== undefined && entry.attributes === point.attributes) next++;
         else {
           const key = attributesKey(point.attributes);
           entry = series.get(key);
           if (entry === undefined) {
-            series.set(key, (entry = { point, storedAtMs: nowMs, index: i, key }));
+            series.set(key, (entry = { point, attributes: point.attributes, storedAtMs: nowMs, index: i, key }));
             thisPut[i] = entry;
             continue;
           }
@@ -63,6 +65,7 @@ export class MetricStore {
           if (entry.index >= next && lastPut[entry.index] === entry) next = entry.index + 1;
         }
         entry.point = point;
+        entry.attributes = point.attributes;
         entry.storedAtMs = nowMs;
         entry.index = i;
         thisPut[i] = entry;

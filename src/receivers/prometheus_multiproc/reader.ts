@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { detectLayout, readUsed, walkEntries, type Layout } from './db-file.js';
 import { parseDbFileName, type DbFileName } from './filename.js';
@@ -23,6 +23,22 @@ export const SKIP_REASONS: readonly SkipReason[] = ['empty', 'truncated', 'corru
  * `auto` maps them when the native module is built.
  */
 export type FileAccess = 'auto' | 'mmap' | 'read';
+
+/** A directory's `.db` files as last listed, and what tells whether the directory changed since. */
+interface Listing {
+  /** In sorted order. */
+  readonly names: string[];
+  /** Their inodes as the listing gives them (files mapped). */
+  readonly inodes?: number[];
+  /** The native listing's names in the directory's order, and the order that sorts them (files mapped). */
+  readonly raw?: readonly string[];
+  readonly order?: readonly number[];
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+  /** The directory had not changed for a second when it was listed: while mtime, ctime and inode stay, so does the listing. */
+  readonly trusted: boolean;
+}
 
 interface FileReading {
   readonly entries: FileEntries;
@@ -154,8 +170,8 @@ export class MultiprocReader {
    */
   private readonly listed = new Map<string, Map<string, { readonly name: string; readonly file: string; readonly parsed: DbFileName | { problem: string }; pass: number }>>();
   private passes = 0;
-  /** Each directory's last listing (in the directory's order) and its sorted order. */
-  private readonly sortedListings = new Map<string, { readonly listed: readonly string[]; readonly order: readonly number[]; readonly names: string[] }>();
+  /** Each directory's last listing. */
+  private readonly listings = new Map<string, Listing>();
   /** Key text -> parsed key, shared by every file of every directory this reader reads. */
   private readonly keys = new Map<string, ParsedKey>();
   /**
@@ -267,25 +283,38 @@ export class MultiprocReader {
     return { files, skipped, entries, parsedEntries, layouts, bytesRead };
   }
 
-  /** The `.db` files of `dir` in sorted name order, with their inodes as listed when files are mapped. */
-  private list(dir: string): { names: string[]; inodes?: number[] } {
-    if (!this.mapped) return { names: readdirSync(dir).filter((n) => n.endsWith('.db')).sort() };
-    const listed = this.mapped.list(dir);
-    this.mapped.beginRead();
-    // A directory lists its entries in the same order while they stay the same: sorted once, not at every read.
-    let sorted = this.sortedListings.get(dir);
-    if (sorted === undefined || !sameStrings(sorted.listed, listed.names)) {
-      const order = listed.names.map((_, i) => i).sort((a, b) => (listed.names[a] < listed.names[b] ? -1 : listed.names[a] > listed.names[b] ? 1 : 0));
-      this.sortedListings.set(dir, (sorted = { listed: listed.names, order, names: order.map((i) => listed.names[i]) }));
+  /**
+   * The `.db` files of `dir` in sorted name order, with their inodes as listed
+   * when files are mapped. A directory is not listed again while it is
+   * unchanged: its modification time moves whenever a file is created,
+   * removed or renamed in it. A listing is trusted that long only when that
+   * time was a second or more older than the listing (a change within the
+   * file system's timestamp granularity of an earlier one would not move it).
+   */
+  private list(dir: string): Listing {
+    this.mapped?.beginRead();
+    const st = statSync(dir, { bigint: true });
+    const last = this.listings.get(dir);
+    if (last !== undefined && last.trusted && last.mtimeNs === st.mtimeNs && last.ctimeNs === st.ctimeNs && last.ino === st.ino) return last;
+    const listedAtNs = BigInt(Date.now()) * 1_000_000n;
+    const stamp = { mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, trusted: listedAtNs - st.mtimeNs >= 1_000_000_000n };
+    let listing: Listing;
+    if (!this.mapped) listing = { names: readdirSync(dir).filter((n) => n.endsWith('.db')).sort(), ...stamp };
+    else {
+      const listed = this.mapped.list(dir);
+      // A directory lists its entries in the same order while they stay the same: sorted once, not at every listing.
+      const same = last?.order !== undefined && sameStrings(last.raw!, listed.names);
+      const order = same ? last.order! : listed.names.map((_, i) => i).sort((a, b) => (listed.names[a] < listed.names[b] ? -1 : listed.names[a] > listed.names[b] ? 1 : 0));
+      listing = { names: same ? last.names : order.map((i) => listed.names[i]), inodes: order.map((i) => listed.inodes[i]), raw: listed.names, order, ...stamp };
     }
-    const order = sorted.order;
-    return { names: sorted.names, inodes: order.map((i) => listed.inodes[i]) };
+    this.listings.set(dir, listing);
+    return listing;
   }
 
   /** Forgets the cached files of a directory that is gone (their keys go at the next pruneKeys). */
   forgetDirectory(dir: string): void {
     this.listed.delete(dir);
-    this.sortedListings.delete(dir);
+    this.listings.delete(dir);
     for (const cached of this.files.keys()) {
       if (path.dirname(cached) === dir) {
         this.files.delete(cached);
@@ -300,7 +329,7 @@ export class MultiprocReader {
     this.mapped?.forgetAll();
     this.files.clear();
     this.listed.clear();
-    this.sortedListings.clear();
+    this.listings.clear();
     this.filesDropped = true;
   }
 
