@@ -15,7 +15,7 @@ import { detectLayout, readUsed, walkEntries } from '../../src/receivers/prometh
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
 import { GAUGE_MODES, parseDbFileName } from '../../src/receivers/prometheus_multiproc/filename.js';
 import { parseKey } from '../../src/receivers/prometheus_multiproc/key.js';
-import { mergeFiles, type MergedFamily } from '../../src/receivers/prometheus_multiproc/merge.js';
+import { MergeEngine, mergeFiles, type MergedFamily } from '../../src/receivers/prometheus_multiproc/merge.js';
 import { floatToGoString, pythonFloatRepr } from '../../src/encoding/python-float.js';
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { CumulativeClock, familiesToMetrics } from '../../src/receivers/prometheus_multiproc/to-metrics.js';
@@ -100,6 +100,42 @@ for (const access of FILE_ACCESS) {
     });
   });
 }
+
+describe('histograms grouped by the merge engine convert exactly as the same samples regrouped', () => {
+  const convert = (families: readonly MergedFamily[]) => familiesToMetrics(families, { worker_id: 'w' }, 1_700_000_000_000, new CumulativeClock(), false);
+  const withoutGroups = (families: readonly MergedFamily[]) => families.map((f) => ({ ...f, histograms: undefined }));
+  for (const name of CASES) {
+    test(`${name}: the same histogram points either way`, () => {
+      const families = new MergeEngine({ attributes: { worker_id: 'w' } }).merge(new MultiprocReader().read(path.join(FIXTURES, name)).files, floatToGoString);
+      const histograms = families.filter((f) => f.type === 'histogram');
+      assert.ok(histograms.length > 0 && histograms.every((f) => f.histograms !== undefined), 'the engine grouped every histogram family');
+      assert.deepEqual(convert(families), convert(withoutGroups(families)));
+    });
+  }
+
+  test('a histogram file holding other samples too (a hand-made _count, a _sum without buckets): the engine leaves the grouping to the samples', () => {
+    const dir = temp('histogram-odd');
+    const lab = { route: '/a' };
+    writeDb(path.join(dir, 'histogram_1.db'), [
+      { key: pyKey('h', 'h_bucket', { ...lab, le: '1.0' }, 'H.'), value: 2 },
+      { key: pyKey('h', 'h_bucket', { ...lab, le: '+Inf' }, 'H.'), value: 1 },
+      { key: pyKey('h', 'h_sum', lab, 'H.'), value: 4.5 },
+      { key: pyKey('h', 'h_count', lab, 'H.'), value: 99 },
+      { key: pyKey('h', 'h_sum', { route: '/b' }, 'H.'), value: 1.25 },
+    ], 'current');
+    const odd = new MergeEngine({ attributes: {} }).merge(new MultiprocReader().read(dir).files, floatToGoString);
+    assert.equal(odd[0].histograms, undefined);
+    writeDb(path.join(dir, 'histogram_1.db'), [
+      { key: pyKey('h', 'h_bucket', { ...lab, le: '1.0' }, 'H.'), value: 2 },
+      { key: pyKey('h', 'h_bucket', { ...lab, le: '+Inf' }, 'H.'), value: 1 },
+      { key: pyKey('h', 'h_sum', lab, 'H.'), value: 4.5 },
+      { key: pyKey('h', 'h_sum', { route: '/b' }, 'H.'), value: 1.25 },
+    ], 'current');
+    const grouped = new MergeEngine({ attributes: {} }).merge(new MultiprocReader().read(dir).files, floatToGoString);
+    assert.equal(grouped[0].histograms?.length, 2, 'a label set with buckets, and one with a _sum only');
+    assert.deepEqual(convert(grouped), convert(withoutGroups(grouped)));
+  });
+});
 
 // ------------------------------------------------------------------ python-float
 

@@ -57,6 +57,26 @@ export interface MergedFamily {
    * without an object each (`samples` is then made on first use).
    */
   readonly perProcess?: ProcessValues;
+  /**
+   * A histogram family's label sets as the conversion to the pipeline's
+   * model takes them (MergeOptions.attributes given; undefined when the
+   * family also holds samples other than `_sum` and buckets, which only the
+   * samples show): the same data as `samples`, without regrouping them.
+   */
+  readonly histograms?: HistogramGroup[];
+}
+
+/** One histogram label set of a read: bounds in order with their cumulative counts (as `_bucket` samples), `_sum`, `_count`. */
+export interface HistogramGroup {
+  /** The label set without `le`. */
+  readonly labels: readonly (readonly [string, string])[];
+  readonly attributes: Attributes | undefined;
+  /** 0 when no `_sum` was written. */
+  readonly sum: number;
+  /** The +Inf total (0 without buckets). */
+  readonly count: number;
+  readonly les: number[];
+  readonly cumulative: number[];
 }
 
 /** One value per process and series, in output order: sample j is series(j) with a `pid` label pid(j) appended, valued value(j). */
@@ -542,7 +562,12 @@ export class MergeEngine {
       const extra = this.options.attributes;
       if (fam.type === 'gauge' && isMostRecent(fam.mode)) samples = this.mostRecent(fam);
       else if (fam.type === 'gauge') samples = reduceGauges(fam, gen, extra);
-      else if (fam.type === 'histogram') samples = histogramSamples(fam, gen, formatBound, extra);
+      else if (fam.type === 'histogram') {
+        const histograms: HistogramGroup[] | undefined = extra === undefined ? undefined : [];
+        const others = histogramSamples(fam, gen, formatBound, extra, (samples = []), histograms);
+        out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples, histograms: others ? undefined : histograms });
+        continue;
+      }
       else samples = fam.touchedShared.map((s) => sampleOf(s, s.name, s.labels, s.value, extra));
       out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples });
     }
@@ -705,37 +730,57 @@ function latest(t: GaugeTouches, list: readonly number[]): number {
   return best;
 }
 
-/** Per label set: `_sum`, the cumulative buckets by bound, `_count` (the +Inf total). */
-function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => string, extra: Attributes | undefined): MergedSample[] {
-  const out: MergedSample[] = [];
+/**
+ * Per label set into `out`: `_sum`, the cumulative buckets by bound,
+ * `_count` (the +Inf total). With `histograms`, each label set is also
+ * pushed there as the conversion takes it. True when the family holds other
+ * samples too (only `out` shows those).
+ */
+function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => string, extra: Attributes | undefined, out: MergedSample[], histograms: HistogramGroup[] | undefined): boolean {
   const emitted = new Set<string>();
+  let others = false;
   const emitGroup = (groupKey: string) => {
     if (emitted.has(groupKey)) return;
     emitted.add(groupKey);
     const sum = fam.slots.get(`${fam.name}_sum\u0002${groupKey}`);
-    if (sum && sum.gen === gen) out.push(sampleOf(sum, sum.name, sum.labels, sum.value, extra));
+    const sumSample = sum !== undefined && sum.gen === gen ? sampleOf(sum, sum.name, sum.labels, sum.value, extra) : undefined;
+    if (sumSample) out.push(sumSample);
     const group = fam.groups.get(groupKey);
-    if (!group) return;
+    if (!group) {
+      // A _sum without buckets: its labels are the label set's.
+      if (histograms && sumSample) histograms.push({ labels: sumSample.labels, attributes: sumSample.attributes, sum: sumSample.value, count: 0, les: [], cumulative: [] });
+      return;
+    }
     group.sortedBounds ??= [...group.buckets.keys()].sort((a, b) => a - b);
     let acc = 0;
     let any = false;
+    const les: number[] = [];
+    const cumulative: number[] = [];
     for (const bound of group.sortedBounds) {
       const slot = group.buckets.get(bound)!;
       if (slot.gen !== gen) continue;
       any = true;
       acc += slot.value;
       out.push(sampleOf(slot, slot.name, (slot.outLabels ??= [...group.labels, ['le', formatBound(bound)]]), acc, extra));
+      les.push(bound);
+      cumulative.push(acc);
     }
-    if (any) out.push({ name: `${fam.name}_count`, labels: group.labels, value: acc, attributes: extra === undefined ? undefined : (group.attributes ??= labelsToAttributes(group.labels, extra)) });
+    const attributes = extra === undefined ? undefined : (group.attributes ??= labelsToAttributes(group.labels, extra));
+    if (any) out.push({ name: `${fam.name}_count`, labels: group.labels, value: acc, attributes });
+    // The label set as the conversion of the samples groups it: by its _sum's labels when there is one (the first sample of the set).
+    if (histograms) histograms.push({ labels: sumSample ? sumSample.labels : group.labels, attributes: sumSample ? sumSample.attributes : attributes, sum: sumSample ? sumSample.value : 0, count: acc, les, cumulative });
   };
   // Groups are emitted where their _sum stood (prometheus_client's order), else after the other samples in order of first touch.
   const sumName = `${fam.name}_sum`;
   for (const s of fam.touchedShared) {
     if (s.name === sumName) emitGroup(s.sampleKey.slice(s.sampleKey.indexOf('\u0002') + 1));
-    else out.push(sampleOf(s, s.name, s.labels, s.value, extra));
+    else {
+      others = true;
+      out.push(sampleOf(s, s.name, s.labels, s.value, extra));
+    }
   }
   for (const g of fam.touchedGroups) emitGroup(g.key);
-  return out;
+  return others;
 }
 
 /** One-shot merge of files read in sorted order. */

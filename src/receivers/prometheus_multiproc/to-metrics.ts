@@ -1,6 +1,6 @@
 import { attributesKey, type Attributes, type HistogramPoint, type Metric, type NumberPoint, type SummaryPoint } from '../../model/metrics.js';
 import { labelsToAttributes, type Labels } from './attributes.js';
-import { parseBound } from './merge.js';
+import { parseBound, type HistogramGroup } from './merge.js';
 
 /** A Prometheus family as prometheus_client merges it or an exposition states it. */
 export interface PromFamily {
@@ -9,6 +9,8 @@ export interface PromFamily {
   readonly type: string;
   readonly help: string;
   readonly samples: readonly PromSample[];
+  /** A histogram's label sets when the producer grouped them already (the merge engine): used instead of regrouping `samples`. */
+  readonly histograms?: readonly HistogramGroup[];
 }
 
 export interface PromSample {
@@ -184,7 +186,8 @@ function sortBuckets(g: Group): void {
   g.cumulative = order.map((i) => cumulative[i]);
 }
 
-function histogramPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): HistogramPoint[] {
+/** A histogram family's label sets from its samples, buckets in bound order. */
+function histogramGroups(f: PromFamily): Group[] {
   const groups = groupBy(f, (g, s, suffix, le) => {
     if (suffix === '_sum') g.sum = s.value;
     else if (suffix === '_count') g.count = s.value;
@@ -193,8 +196,13 @@ function histogramPoints(f: PromFamily, extra: Attributes, nowMs: number, clock:
       g.cumulative.push(s.value);
     }
   });
+  for (const g of groups) sortBuckets(g);
+  return groups;
+}
+
+function histogramPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: CumulativeClock, resetAll: boolean): HistogramPoint[] {
+  const groups: readonly HistogramGroup[] = f.histograms ?? histogramGroups(f);
   return groups.map((g) => {
-    sortBuckets(g);
     const { les, cumulative } = g;
     const bounds: number[] = [];
     const bucketCounts: number[] = [];
