@@ -20,7 +20,7 @@ import { floatToGoString, pythonFloatRepr } from '../../src/encoding/python-floa
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { CumulativeClock, familiesToMetrics } from '../../src/receivers/prometheus_multiproc/to-metrics.js';
 import { render } from '../../src/exporters/prometheus/render.js';
-import { dbBytes, encodeEntry, expectedProm, FILE_ACCESS, FIXTURES, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
+import { appendDb, dbBytes, encodeEntry, expectedProm, FILE_ACCESS, FIXTURES, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 after(() => {
@@ -112,6 +112,21 @@ describe('histograms grouped by the merge engine convert exactly as the same sam
       assert.deepEqual(convert(families), convert(withoutGroups(families)));
     });
   }
+
+  test('a _sum written after its buckets (between two reads of one engine) shows at the next read', () => {
+    const dir = temp('histogram-late-sum');
+    const lab = { route: '/a' };
+    const file = path.join(dir, 'histogram_1.db');
+    writeDb(file, [{ key: pyKey('h', 'h_bucket', { ...lab, le: '+Inf' }, 'H.'), value: 3 }], 'current');
+    const reader = new MultiprocReader();
+    const engine = new MergeEngine({ attributes: {} });
+    const first = engine.merge(reader.read(dir).files, floatToGoString);
+    assert.deepEqual(first[0].samples.map((x) => x.name), ['h_bucket', 'h_count']);
+    appendDb(file, [{ key: pyKey('h', 'h_sum', lab, 'H.'), value: 7.5 }], 'current');
+    const second = engine.merge(reader.read(dir).files, floatToGoString);
+    assert.deepEqual(second[0].samples.map((x) => [x.name, x.value]), [['h_sum', 7.5], ['h_bucket', 3], ['h_count', 3]]);
+    assert.equal(second[0].histograms?.[0].sum, 7.5);
+  });
 
   test('a histogram file holding other samples too (a hand-made _count, a _sum without buckets): the engine leaves the grouping to the samples', () => {
     const dir = temp('histogram-odd');

@@ -31,6 +31,8 @@ export interface StoredFamily {
    * leaves `series`, so every entry here is in `series`.
    */
   lastPut: StoredSeries[];
+  /** The array of the put before the last, filled again by the next put (no new array of a family's size per put). */
+  spare: StoredSeries[];
 }
 
 export class MetricStore {
@@ -42,12 +44,13 @@ export class MetricStore {
     for (const metric of metrics) {
       let family = this.families.get(metric.name);
       if (!family || family.metric.kind !== metric.kind) {
-        family = { metric, series: new Map(), lastPut: [] };
+        family = { metric, series: new Map(), lastPut: [], spare: [] };
         this.families.set(metric.name, family);
       } else family.metric = metric;
       const { series, lastPut } = family;
       const points = metric.points;
-      const thisPut: StoredSeries[] = new Array(points.length);
+      const thisPut = family.spare;
+      thisPut.length = points.length;
       let next = 0; // the position in lastPut where the series of point i is expected
       for (let i = 0; i < points.length; i++) {
         const point = points[i];
@@ -70,6 +73,7 @@ export class MetricStore {
         entry.index = i;
         thisPut[i] = entry;
       }
+      family.spare = lastPut;
       family.lastPut = thisPut;
     }
   }

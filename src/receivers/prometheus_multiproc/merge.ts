@@ -137,6 +137,8 @@ interface Slot {
   sample?: MergedSample;
   /** Its sample's attributes (MergeOptions.attributes), made on first use. */
   attributes?: Attributes;
+  /** A histogram `_sum` slot: the key of its label set (its sample key after the name), made on first use. */
+  setKey?: string;
 }
 
 /**
@@ -207,6 +209,10 @@ interface BucketGroup {
   seq: number;
   /** Attributes of `labels` (the `_count` sample's; MergeOptions.attributes), made on first use. */
   attributes?: Attributes;
+  /** The `_sum` slot of the label set once found (null: none yet). */
+  sum: Slot | null;
+  /** Read generation in which the label set was last output. */
+  emitted: number;
 }
 
 /** A gauge label set reduced over processes (min, max, sum modes), one per (family, sample key). */
@@ -532,7 +538,7 @@ export class MergeEngine {
       const b = bucketOf(key);
       if (b) {
         let group = fam.groups.get(b.group);
-        if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, gen: 0, seq: 0 }));
+        if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, gen: 0, seq: 0, attributes: undefined, sum: null, emitted: 0 }));
         let slot = group.buckets.get(b.le);
         if (!slot) {
           slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, b.group, group);
@@ -643,7 +649,7 @@ function withLabel(labels: Labels, pair: readonly [string, string]): Labels {
 
 /** A new slot; every slot has the same fields in the same order (one object shape). */
 function makeSlot(family: Family, name: string, labels: Labels, sampleKey: string, group: BucketGroup | undefined): Slot {
-  return { family, name, labels, sampleKey, value: 0, gen: 0, seq: 0, outLabels: undefined, group, sample: undefined };
+  return { family, name, labels, sampleKey, value: 0, gen: 0, seq: 0, outLabels: undefined, group, sample: undefined, attributes: undefined, setKey: undefined };
 }
 
 /**
@@ -737,15 +743,18 @@ function latest(t: GaugeTouches, list: readonly number[]): number {
  * samples too (only `out` shows those).
  */
 function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => string, extra: Attributes | undefined, out: MergedSample[], histograms: HistogramGroup[] | undefined): boolean {
-  const emitted = new Set<string>();
   let others = false;
-  const emitGroup = (groupKey: string) => {
-    if (emitted.has(groupKey)) return;
-    emitted.add(groupKey);
-    const sum = fam.slots.get(`${fam.name}_sum\u0002${groupKey}`);
+  // A label set is output once a read: where its _sum stood, or (no _sum) where its first bucket was touched.
+  const emitGroup = (group: BucketGroup | undefined, sum: Slot | undefined) => {
+    if (group !== undefined) {
+      if (group.emitted === gen) return;
+      group.emitted = gen;
+      // (looked up again while none: a process may write the _sum after the buckets)
+      if (group.sum === null) group.sum = fam.slots.get(`${fam.name}_sum\u0002${group.key}`) ?? null;
+      sum = group.sum ?? undefined;
+    }
     const sumSample = sum !== undefined && sum.gen === gen ? sampleOf(sum, sum.name, sum.labels, sum.value, extra) : undefined;
     if (sumSample) out.push(sumSample);
-    const group = fam.groups.get(groupKey);
     if (!group) {
       // A _sum without buckets: its labels are the label set's.
       if (histograms && sumSample) histograms.push({ labels: sumSample.labels, attributes: sumSample.attributes, sum: sumSample.value, count: 0, les: [], cumulative: [] });
@@ -773,13 +782,16 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
   // Groups are emitted where their _sum stood (prometheus_client's order), else after the other samples in order of first touch.
   const sumName = `${fam.name}_sum`;
   for (const s of fam.touchedShared) {
-    if (s.name === sumName) emitGroup(s.sampleKey.slice(s.sampleKey.indexOf('\u0002') + 1));
-    else {
+    if (s.name === sumName) {
+      s.setKey ??= s.sampleKey.slice(s.sampleKey.indexOf('\u0002') + 1);
+      const group = fam.groups.get(s.setKey);
+      emitGroup(group, group === undefined ? s : undefined);
+    } else {
       others = true;
       out.push(sampleOf(s, s.name, s.labels, s.value, extra));
     }
   }
-  for (const g of fam.touchedGroups) emitGroup(g.key);
+  for (const g of fam.touchedGroups) emitGroup(g, undefined);
   return others;
 }
 
