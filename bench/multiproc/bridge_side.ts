@@ -5,7 +5,9 @@
  * exporter's store into the pieces its server writes one by one (renderChunks,
  * as a scrape gets them), i.e. what a scrape of an Engine-mode SGLang costs.
  * For every line "go" on stdin it does one pass and prints the milliseconds
- * it took and the exposition size; "dump PATH" writes the last exposition to PATH.
+ * it took and the exposition size; "dump PATH" writes the exposition of the
+ * store as the last pass left it to PATH (rendered again: a scrape's pieces
+ * are not kept, as the exporter's server does not keep them).
  */
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -23,17 +25,18 @@ if (!config) throw new Error(JSON.stringify(issues));
 const settings = { id: 'prometheus_multiproc', logger: silentLogger, telemetry: new SelfTelemetry({ processMetrics: false }), now: Date.now };
 const receiver = multiprocFactory.create(settings, config, { consume: (b) => b.metrics && store.put(b.metrics, Date.now()) }) as MultiprocReceiver;
 
-let chunks: string[] = [];
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.startsWith('dump ')) {
-    writeFileSync(line.slice(5).trim(), chunks.join(''));
+    // The exposition of the last pass: the store is as that pass left it (no pass since, no series expired).
+    writeFileSync(line.slice(5).trim(), (await renderChunks(store.snapshot(Date.now()), 'text')).join(''));
     process.stdout.write('ok\n');
     continue;
   }
   if (line.trim() !== 'go') break;
   const t0 = performance.now();
   receiver.poll();
-  chunks = await renderChunks(store.snapshot(Date.now()), 'text'); // as the exporter serves a scrape
+  // As the exporter serves a scrape; like its server, nothing keeps the pieces once they are written.
+  const chunks = await renderChunks(store.snapshot(Date.now()), 'text');
   const ms = performance.now() - t0;
   process.stdout.write(`${ms.toFixed(3)} ${chunks.reduce((n, c) => n + c.length, 0)}\n`);
 }
