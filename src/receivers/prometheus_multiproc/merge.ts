@@ -203,7 +203,9 @@ interface BucketGroup {
   readonly key: string;
   readonly labels: Labels;
   readonly buckets: Map<number, Slot>;
+  /** The bounds in order, and their slots in the same order (made again when a bound is added). */
   sortedBounds: number[] | undefined;
+  sortedSlots: Slot[] | undefined;
   /** Read generation in which a bucket of the group was last touched, and the first such touch's order. */
   gen: number;
   seq: number;
@@ -538,7 +540,7 @@ export class MergeEngine {
       const b = bucketOf(key);
       if (b) {
         let group = fam.groups.get(b.group);
-        if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, gen: 0, seq: 0, attributes: undefined, sum: null, emitted: 0 }));
+        if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, sortedSlots: undefined, gen: 0, seq: 0, attributes: undefined, sum: null, emitted: 0 }));
         let slot = group.buckets.get(b.le);
         if (!slot) {
           slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, b.group, group);
@@ -760,13 +762,20 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
       if (histograms && sumSample) histograms.push({ labels: sumSample.labels, attributes: sumSample.attributes, sum: sumSample.value, count: 0, les: [], cumulative: [] });
       return;
     }
-    group.sortedBounds ??= [...group.buckets.keys()].sort((a, b) => a - b);
+    if (group.sortedBounds === undefined || group.sortedSlots === undefined) {
+      const bounds = [...group.buckets.keys()].sort((a, b) => a - b);
+      group.sortedBounds = bounds;
+      group.sortedSlots = bounds.map((b) => group.buckets.get(b)!);
+    }
+    const bounds = group.sortedBounds;
+    const slots = group.sortedSlots;
     let acc = 0;
     let any = false;
     const les: number[] = [];
     const cumulative: number[] = [];
-    for (const bound of group.sortedBounds) {
-      const slot = group.buckets.get(bound)!;
+    for (let k = 0; k < bounds.length; k++) {
+      const bound = bounds[k];
+      const slot = slots[k];
       if (slot.gen !== gen) continue;
       any = true;
       acc += slot.value;

@@ -34,8 +34,11 @@ export interface PromSample {
  * until it resets: its value goes down, or the directory lost a file.
  */
 export class CumulativeClock {
-  private readonly series = new Map<string, { startTimeMs: number; last: number }>();
-  private seen = new Set<string>();
+  /** By series key; `seen` is the sweep generation that last saw the series. */
+  private readonly series = new Map<string, { readonly key: string; startTimeMs: number; last: number; seen: number }>();
+  private generation = 0;
+  /** The series key of a sample name and attributes object, made once per object (see seriesKey). */
+  private readonly keys = new WeakMap<Attributes, { name: string; key: string }>();
   /**
    * Attributes made from a label array, kept while the array lives: a source
    * whose label arrays are the same read after read (the multiprocess merge
@@ -52,29 +55,36 @@ export class CumulativeClock {
     return attributes;
   }
 
-  /** The start time of a cumulative series whose value is now `value`. */
-  startTime(key: string, value: number, nowMs: number, resetAll: boolean): number {
-    this.seen.add(key);
+  /** The start time of the cumulative series `name` + `attributes` whose value is now `value`. */
+  startTime(name: string, attributes: Attributes, value: number, nowMs: number, resetAll: boolean): number {
+    const key = this.seriesKey(name, attributes);
     const s = this.series.get(key);
     if (!s || resetAll || value < s.last) {
-      this.series.set(key, { startTimeMs: nowMs, last: value });
+      this.series.set(key, { key, startTimeMs: nowMs, last: value, seen: this.generation });
       return nowMs;
     }
     s.last = value;
+    s.seen = this.generation;
     return s.startTimeMs;
   }
 
   /** Forgets series not seen since the last call (bounded memory). */
   sweep(): void {
-    for (const k of this.series.keys()) if (!this.seen.has(k)) this.series.delete(k);
-    this.seen = new Set();
+    for (const s of this.series.values()) if (s.seen !== this.generation) this.series.delete(s.key);
+    this.generation++;
+  }
+
+  /** The key of a series: its sample name and its attributes by content (a series keeps its start time whichever object carries them). */
+  private seriesKey(name: string, attributes: Attributes): string {
+    const known = this.keys.get(attributes);
+    if (known !== undefined && known.name === name) return known.key;
+    const key = name + '\u0002' + attributesKey(attributes);
+    this.keys.set(attributes, { name, key });
+    return key;
   }
 }
 
 
-function seriesKey(name: string, attributes: Attributes): string {
-  return name + '\u0002' + attributesKey(attributes);
-}
 
 /**
  * The samples of a family split by sample name (a counter's `_total`, each
@@ -117,7 +127,7 @@ function counterPoints(samples: readonly PromSample[], extra: Attributes, clock:
   for (let i = 0; i < n; i++) {
     const s = samples[i];
     const attributes = s.attributes ?? clock.attributes(s.labels, extra);
-    points[i] = { attributes, startTimeMs: clock.startTime(seriesKey(s.name, attributes), s.value, nowMs, resetAll), timeMs: nowMs, value: s.value };
+    points[i] = { attributes, startTimeMs: clock.startTime(s.name, attributes, s.value, nowMs, resetAll), timeMs: nowMs, value: s.value };
   }
   return points;
 }
@@ -212,7 +222,7 @@ function histogramPoints(f: PromFamily, extra: Attributes, nowMs: number, clock:
     }
     if (bucketCounts.length === bounds.length) bucketCounts.push(g.count - (cumulative.length ? cumulative[cumulative.length - 1] : 0));
     const attributes = g.attributes ?? clock.attributes(g.labels, extra);
-    const startTimeMs = clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll);
+    const startTimeMs = clock.startTime(f.name, attributes, g.count, nowMs, resetAll);
     return { attributes, startTimeMs, timeMs: nowMs, count: g.count, sum: g.sum, bounds, bucketCounts };
   });
 }
@@ -224,6 +234,6 @@ function summaryPoints(f: PromFamily, extra: Attributes, nowMs: number, clock: C
   });
   return groups.map((g) => {
     const attributes = g.attributes ?? clock.attributes(g.labels, extra);
-    return { attributes, startTimeMs: clock.startTime(seriesKey(f.name, attributes), g.count, nowMs, resetAll), timeMs: nowMs, count: g.count, sum: g.sum, quantiles: [] };
+    return { attributes, startTimeMs: clock.startTime(f.name, attributes, g.count, nowMs, resetAll), timeMs: nowMs, count: g.count, sum: g.sum, quantiles: [] };
   });
 }
