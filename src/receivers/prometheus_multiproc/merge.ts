@@ -675,12 +675,16 @@ function reduceGauges(fam: Family, gen: number, extra: Attributes | undefined): 
     for (let j = 0; j < n; j++) {
       const file = t.file[j];
       const i = t.entry[j];
+      const value = t.value[j];
+      // Entry i of a file's keys is always the same series: its last sample holds while its value is the same.
+      const last = file.samples[i];
+      if (last !== undefined && last.value === value) {
+        out[j] = last;
+        continue;
+      }
       const s = file.keys.series[i];
       const labels = (file.outLabels[i] ??= withLabel(s.labels, pidLabel(file.pid)));
-      const value = t.value[j];
-      const last = file.samples[i];
-      if (last !== undefined && last.value === value && last.labels === labels && last.name === s.name) out[j] = last;
-      else out[j] = file.samples[i] = { name: s.name, labels, value, attributes: extra === undefined ? undefined : (file.outAttributes[i] ??= labelsToAttributes(labels, extra)) };
+      out[j] = file.samples[i] = { name: s.name, labels, value, attributes: extra === undefined ? undefined : (file.outAttributes[i] ??= labelsToAttributes(labels, extra)) };
     }
     return out;
   }
