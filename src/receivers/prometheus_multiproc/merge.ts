@@ -193,9 +193,25 @@ interface GaugeTouches {
   /** How many touches the current read made: the arrays' first `n` elements (the arrays keep their storage from read to read). */
   n: number;
   readonly file: GaugeFile[];
-  readonly entry: number[];
-  readonly value: number[];
-  readonly timestamp: number[];
+  /** Typed (outside the garbage-collected heap), grown by doubling: see roomFor. */
+  entry: Int32Array;
+  value: Float64Array;
+  timestamp: Float64Array;
+}
+
+/** Makes room for touch `at` (the typed arrays doubled when full). */
+function roomFor(t: GaugeTouches, at: number): void {
+  if (at < t.value.length) return;
+  const size = Math.max(1024, 2 * t.value.length, at + 1);
+  const entry = new Int32Array(size);
+  entry.set(t.entry);
+  const value = new Float64Array(size);
+  value.set(t.value);
+  const timestamp = new Float64Array(size);
+  timestamp.set(t.timestamp);
+  t.entry = entry;
+  t.value = value;
+  t.timestamp = timestamp;
 }
 
 interface BucketGroup {
@@ -400,6 +416,7 @@ export class MergeEngine {
         written.set(series[i], t.n);
       }
       const at = t.n++;
+      if (at >= t.value.length) roomFor(t, at);
       t.file[at] = file;
       t.entry[at] = i;
       t.value[at] = values[i];
@@ -528,7 +545,7 @@ export class MergeEngine {
   private familyOf(file: DbFileName, key: ParsedKey): Family {
     let fam = this.families.get(key.metricName);
     if (!fam) {
-      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedGauges: { n: 0, file: [], entry: [], value: [], timestamp: [] }, touchedGroups: [] };
+      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedGauges: { n: 0, file: [], entry: new Int32Array(0), value: new Float64Array(0), timestamp: new Float64Array(0) }, touchedGroups: [] };
       this.families.set(key.metricName, fam);
     }
     return fam;
