@@ -12,12 +12,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseExposition } from './exposition.js';
 import { SHARED, SYSTEM_PYTHON } from './paths.js';
+import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 
 export type DbLayout = 'current' | 'legacy';
 
-/** Both ways the reader takes files (mmap needs native/build/mapped_file.node, built by npm run build: without it those tests fail). */
-export const FILE_ACCESS = ['read', 'mmap'] as const;
+/**
+ * The ways the reader takes files: read(2) in batches by the native module,
+ * memory maps (both need native/build/mapped_file.node, built by npm run
+ * build: without it those tests fail), and read(2) from JavaScript, as where
+ * the native module is not built.
+ */
+export const FILE_ACCESS = ['read', 'mmap', 'read-js'] as const;
 export type FileAccessMethod = (typeof FILE_ACCESS)[number];
+
+/** A reader taking files the given way. */
+export function multiprocReader(access: FileAccessMethod, layout: 'auto' | 'current' | 'legacy' = 'auto'): MultiprocReader {
+  return access === 'read-js' ? new MultiprocReader(layout, 'read', { native: false }) : new MultiprocReader(layout, access);
+}
 
 export const FIXTURES = path.join(SHARED, 'fixtures/multiproc');
 export const WRITER = path.join(SHARED, 'tools/multiproc-writer.py');

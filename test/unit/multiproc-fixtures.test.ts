@@ -20,7 +20,7 @@ import { floatToGoString, pythonFloatRepr } from '../../src/encoding/python-floa
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { CumulativeClock, familiesToMetrics } from '../../src/receivers/prometheus_multiproc/to-metrics.js';
 import { render } from '../../src/exporters/prometheus/render.js';
-import { appendDb, dbBytes, encodeEntry, expectedProm, FILE_ACCESS, FIXTURES, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
+import { appendDb, dbBytes, encodeEntry, expectedProm, FILE_ACCESS, FIXTURES, multiprocReader, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 after(() => {
@@ -48,7 +48,7 @@ test('the fixture folder is discovered, with its known cases', () => {
 
 for (const access of FILE_ACCESS) {
   describe(`every fixture (file access ${access}): MultiprocReader + mergeFiles + renderPythonExposition = prometheus_client`, () => {
-    const reader = () => new MultiprocReader('auto', access);
+    const reader = () => multiprocReader(access);
     for (const name of CASES) {
       const dir = path.join(FIXTURES, name);
       const expected = expectedProm(name);

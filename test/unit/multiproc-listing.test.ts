@@ -13,7 +13,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { MappedFiles } from '../../src/receivers/prometheus_multiproc/mapped-files.js';
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
-import { FILE_ACCESS, pyKey, tempDir, writeDb, type FileAccessMethod } from '../helpers/multiproc.js';
+import { FILE_ACCESS, multiprocReader, pyKey, tempDir, writeDb, type FileAccessMethod } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 after(() => {
@@ -69,7 +69,7 @@ for (const access of FILE_ACCESS) {
       counter(dir, 1, 10);
       counter(dir, 2, 20);
       age(dir, 5);
-      const reader = new MultiprocReader('legacy', access);
+      const reader = multiprocReader(access, 'legacy');
       const quiet = countListings(access, () => [pids(reader, dir), pids(reader, dir), pids(reader, dir)]);
       assert.deepEqual(quiet.result, [['1', '2'], ['1', '2'], ['1', '2']]);
       assert.equal(quiet.listings, 1, 'listed once, then trusted');
@@ -95,7 +95,7 @@ for (const access of FILE_ACCESS) {
       const dir = tempDir(`listing-recent-${access}`);
       temps.push(dir);
       counter(dir, 1, 10);
-      const reader = new MultiprocReader('legacy', access);
+      const reader = multiprocReader(access, 'legacy');
       const recent = countListings(access, () => [pids(reader, dir), pids(reader, dir)]);
       assert.deepEqual(recent.result, [['1'], ['1']]);
       assert.equal(recent.listings, 2);

@@ -12,7 +12,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs, { copyFileSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import fs, { copyFileSync, existsSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
@@ -21,7 +21,7 @@ import { floatToGoString } from '../../src/encoding/python-float.js';
 import { MappedFiles } from '../../src/receivers/prometheus_multiproc/mapped-files.js';
 import { MultiprocReader, type SkipReason } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { ROOT } from '../helpers/paths.js';
-import { copyFixture, dbFiles, FILE_ACCESS, expectedProm, locate, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, tempDir, toTriples, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
+import { copyFixture, dbFiles, FILE_ACCESS, expectedProm, locate, multiprocReader, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, tempDir, toTriples, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
 
 const temps: string[] = [];
 after(() => {
@@ -154,24 +154,30 @@ const DAMAGES: Damage[] = [
 
 /**
  * Runs `read` with `target` deleted just before the reader opens it (after
- * listing it): read(2) access opens it with fs.openSync, mmap access maps it
- * right after MappedFiles.list. `onRemoved` is called when it was deleted.
+ * listing it): mmap access maps it right after MappedFiles.list, read access
+ * reads it in a batch of the native module (MappedFiles.readFiles), read(2)
+ * from JavaScript opens it with fs.openSync. `onRemoved` is called when it
+ * was deleted.
  */
 function removeBeforeOpening<T>(access: FileAccessMethod, target: string, onRemoved: () => void, read: () => T): T {
-  if (access === 'mmap') {
-    const original = MappedFiles.prototype.list;
-    MappedFiles.prototype.list = function (this: MappedFiles, dir: string) {
-      const listed = original.call(this, dir);
-      if (listed.names.includes(path.basename(target))) {
-        unlinkSync(target);
-        onRemoved();
-      }
-      return listed;
+  if (access !== 'read-js') {
+    const method = access === 'mmap' ? 'list' : 'readFiles';
+    const original = MappedFiles.prototype[method] as (...args: unknown[]) => unknown;
+    const remove = () => {
+      if (!existsSync(target)) return;
+      unlinkSync(target);
+      onRemoved();
+    };
+    (MappedFiles.prototype as unknown as Record<string, unknown>)[method] = function (this: MappedFiles, ...args: unknown[]) {
+      if (method === 'readFiles') remove(); // listed already: gone before the batch is read
+      const result = original.apply(this, args);
+      if (method === 'list') remove(); // listed, then gone before it is mapped
+      return result;
     };
     try {
       return read();
     } finally {
-      MappedFiles.prototype.list = original;
+      (MappedFiles.prototype as unknown as Record<string, unknown>)[method] = original;
     }
   }
   const original = fs.openSync;
@@ -194,7 +200,7 @@ function removeBeforeOpening<T>(access: FileAccessMethod, target: string, onRemo
 }
 
 for (const access of FILE_ACCESS) {
-  const reader = () => new MultiprocReader('auto', access);
+  const reader = () => multiprocReader(access);
   for (const fixture of ['sglang', 'basic', 'legacy-0.16']) {
     const layout = LAYOUT[fixture];
     describe(`${fixture} (${layout} layout, file access ${access}): one damaged file is skipped, the rest served exactly`, () => {

@@ -19,8 +19,9 @@ import { fileURLToPath } from 'node:url';
 interface NativeMaps {
   map(file: string): [errno: number, size: number, ino: number, buffer: ArrayBuffer | null];
   list(dir: string): [errno: number, names: string[], inodes: number[]];
-  gather(buffer: ArrayBuffer, offsets: Int32Array, count: number, values: Float64Array, timestamps: Float64Array | null): number;
-  sameOutsideValues(buffer: ArrayBuffer, end: number, from: number, other: Uint8Array, otherStart: number, offsets: Int32Array, first: number, width: number): number;
+  gather(buffer: ArrayBuffer, base: number, limit: number, offsets: Int32Array, count: number, values: Float64Array, timestamps: Float64Array | null): number;
+  sameOutsideValues(buffer: ArrayBuffer, base: number, end: number, from: number, other: Uint8Array, otherStart: number, offsets: Int32Array, first: number, width: number): number;
+  readFiles(dir: string, names: readonly string[], from: number, buffer: ArrayBuffer, meta: Float64Array): number;
   unmap(buffer: ArrayBuffer): void;
   faults(): number;
 }
@@ -43,7 +44,15 @@ export function nativeMaps(): { native?: NativeMaps; problem?: string } {
   return loaded;
 }
 
-export interface Mapping {
+/** A file's bytes where the native functions can read them: `bytes` is buffer[base, base + bytes.length). */
+export interface InPlace {
+  readonly buffer: ArrayBuffer;
+  /** A multiple of 8. */
+  readonly base: number;
+  readonly bytes: Buffer;
+}
+
+export interface Mapping extends InPlace {
   readonly file: string;
   /** The inode as the directory listing gives it (overlayfs may give another number than stat). */
   readonly listedIno: number;
@@ -132,9 +141,9 @@ export class MappedFiles {
     if (errno !== 0) return { code: ERRNO_NAMES.get(errno) ?? `errno ${errno}` };
     if (buffer === null || size < 8) {
       if (buffer !== null) this.native.unmap(buffer);
-      return { file, listedIno, ino, size, buffer: new ArrayBuffer(0), bytes: Buffer.alloc(0), doubles: new Float64Array(0), words: new Int32Array(1), dir, pass: this.pass };
+      return { file, listedIno, ino, size, buffer: new ArrayBuffer(0), base: 0, bytes: Buffer.alloc(0), doubles: new Float64Array(0), words: new Int32Array(1), dir, pass: this.pass };
     }
-    const mapping = { file, listedIno, ino, size, buffer, bytes: Buffer.from(buffer), doubles: new Float64Array(buffer, 0, size >> 3), words: new Int32Array(buffer, 0, 1), dir, pass: this.pass };
+    const mapping = { file, listedIno, ino, size, buffer, base: 0, bytes: Buffer.from(buffer), doubles: new Float64Array(buffer, 0, size >> 3), words: new Int32Array(buffer, 0, 1), dir, pass: this.pass };
     this.maps.set(file, mapping);
     this.mappedBytes += size;
     return mapping;
@@ -142,21 +151,29 @@ export class MappedFiles {
 
   /**
    * Copies the values (and with `timestamps`, the float64 after each) at
-   * `offsets` of a mapped file into `values` (and `timestamps`), for the
+   * `offsets` of a file into `values` (and `timestamps`), for the
    * first `count` offsets. False when an offset lies outside the file.
    */
-  gather(mapping: Mapping, offsets: readonly number[], count: number, values: Float64Array, timestamps: Float64Array | null): boolean {
-    return this.native.gather(mapping.buffer, this.packed(offsets), count, values, timestamps) === 0;
+  gather(file: InPlace, offsets: readonly number[], count: number, values: Float64Array, timestamps: Float64Array | null): boolean {
+    return this.native.gather(file.buffer, file.base, file.bytes.length, this.packed(offsets), count, values, timestamps) === 0;
   }
 
   /**
-   * Whether bytes [from, end) of a mapped file equal `other` from
+   * Whether bytes [from, end) of a file equal `other` from
    * `other[otherStart]` on, outside the value fields of the entries `first`..
    * of `offsets` (`width` bytes each: 8, or 16 with timestamps), which
    * `other` has zeroed. Compared in place: the mapping is read-only.
    */
-  sameOutsideValues(mapping: Mapping, end: number, from: number, other: Uint8Array, otherStart: number, offsets: readonly number[], first: number, width: number): boolean {
-    return this.native.sameOutsideValues(mapping.buffer, end, from, other, otherStart, this.packed(offsets), first, width) === 1;
+  sameOutsideValues(file: InPlace, end: number, from: number, other: Uint8Array, otherStart: number, offsets: readonly number[], first: number, width: number): boolean {
+    return this.native.sameOutsideValues(file.buffer, file.base, end, from, other, otherStart, this.packed(offsets), first, width) === 1;
+  }
+
+  /**
+   * Reads files of `dir` into `batch` (see native readFiles): names[from],
+   * names[from + 1], ... as long as they fit. The index after the last one read.
+   */
+  readFiles(dir: string, names: readonly string[], from: number, batch: FileBatch): number {
+    return this.native.readFiles(dir, names, from, batch.buffer, batch.meta);
   }
 
   /** `offsets` as the native functions take them (cached while the array keeps its length: arrays only grow). */
@@ -194,4 +211,42 @@ export class MappedFiles {
   forgetDirectory(dir: string): void {
     for (const m of this.maps.values()) if (m.dir === dir) this.forget(m.file);
   }
+}
+
+/** Where readFiles puts files: their bytes, and five numbers per file (errno, size, inode, where its bytes start, how many). */
+export class FileBatch {
+  readonly buffer: ArrayBuffer;
+  readonly bytes: Buffer;
+  readonly meta: Float64Array;
+
+  /** `size` bytes (files larger are read one by one), at most `files` files a batch. */
+  constructor(size = 4 << 20, files = 1024) {
+    this.buffer = new ArrayBuffer(size);
+    this.bytes = Buffer.from(this.buffer);
+    this.meta = new Float64Array(5 * files);
+  }
+
+  /** The errno of file `k` of the batch (0: read; -1: larger than the batch, not read). */
+  errno(k: number): number {
+    return this.meta[5 * k];
+  }
+
+  size(k: number): number {
+    return this.meta[5 * k + 1];
+  }
+
+  ino(k: number): number {
+    return this.meta[5 * k + 2];
+  }
+
+  /** The bytes read of file `k`, where the native functions find them. */
+  file(k: number): InPlace {
+    const base = this.meta[5 * k + 3];
+    return { buffer: this.buffer, base, bytes: this.bytes.subarray(base, base + this.meta[5 * k + 4]) };
+  }
+}
+
+/** An errno's name (ENOENT), as Node's errors give it. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { detectLayout, readUsed, walkEntries, type Layout } from './db-file.js';
 import { parseDbFileName, type DbFileName } from './filename.js';
 import { parseKey, type ParsedKey } from './key.js';
-import { MappedFiles, nativeMaps, type Mapping } from './mapped-files.js';
+import { errnoName, FileBatch, MappedFiles, nativeMaps, type InPlace, type Mapping } from './mapped-files.js';
 import type { FileEntries } from './merge.js';
 
 /**
@@ -206,18 +206,31 @@ export class MultiprocReader {
 
   /** The files kept mapped between reads (access mmap). */
   private readonly mapped: MappedFiles | undefined;
+  /**
+   * The native module's functions (files read in batches, values taken and
+   * files compared in C) when it is loaded; else everything is done here.
+   */
+  private readonly native: MappedFiles | undefined;
+  /** Files read ahead by the native module (access read): which names of which directory it holds. */
+  private batch: { files: FileBatch; dir: string; names: readonly string[]; start: number; end: number } | undefined;
   /** Why files are read with read(2) although access is auto (the native module is missing). */
   readonly mmapProblem: string | undefined;
 
-  /** Throws when access is `mmap` and the native module cannot be loaded. */
+  /**
+   * Throws when access is `mmap` and the native module cannot be loaded.
+   * `native: false` does without it whatever the access (read(2) from here:
+   * what runs where it is not built).
+   */
   constructor(
     private readonly layout: Layout | 'auto' = 'auto',
     access: FileAccess = 'auto',
+    options: { native?: boolean } = {},
   ) {
-    const { native, problem } = access === 'read' ? {} : nativeMaps();
+    const { native, problem } = options.native === false ? { native: undefined, problem: 'not used (native: false)' } : nativeMaps();
     if (access === 'mmap' && !native) throw new Error(`file access mmap: ${problem}`);
-    this.mapped = native ? new MappedFiles(native) : undefined;
-    this.mmapProblem = access === 'auto' ? problem : undefined;
+    this.native = native ? new MappedFiles(native) : undefined;
+    this.mapped = access !== 'read' ? this.native : undefined;
+    this.mmapProblem = access === 'auto' && !native ? problem : undefined;
   }
 
   /** How files are read. */
@@ -262,7 +275,7 @@ export class MultiprocReader {
         skipped.push({ file, reason: 'unknown_prefix', detail: parsedName.problem });
         continue;
       }
-      const result = this.readFile(file, parsedName, dir, inodes?.[i]);
+      const result = this.readFile(file, parsedName, dir, inodes?.[i], names, i);
       if ('reason' in result) {
         if (this.files.delete(file)) this.filesDropped = true;
         this.mapped?.forget(file);
@@ -403,8 +416,12 @@ export class MultiprocReader {
     return { arena: this.arena, at, length, key };
   }
 
-  /** Reads one file of `dir`: through its mapping when files are mapped (`listedIno` from the listing), else with read(2). */
-  private readFile(file: string, name: DbFileName, dir: string, listedIno: number | undefined): FileReading | { reason: SkipReason; detail: string } {
+  /**
+   * Reads one file of `dir`: through its mapping when files are mapped
+   * (`listedIno` from the listing), else from the batch the native module
+   * read it in (file `index` of `names`), else with read(2) from here.
+   */
+  private readFile(file: string, name: DbFileName, dir: string, listedIno: number | undefined, names: readonly string[], index: number): FileReading | { reason: SkipReason; detail: string } {
     const mapping = listedIno === undefined ? undefined : this.mapped?.open(file, listedIno, dir);
     if (mapping !== undefined) {
       if ('code' in mapping) return mapping.code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: mapping.code };
@@ -418,6 +435,10 @@ export class MultiprocReader {
       this.mapped!.forget(file);
       if (this.files.delete(file)) this.filesDropped = true;
       return { reason: 'truncated', detail: 'the file shrank while it was read' };
+    }
+    if (this.native !== undefined) {
+      const batched = this.readBatched(file, name, dir, names, index);
+      if (batched !== undefined) return batched;
     }
     let fd: number;
     try {
@@ -436,36 +457,58 @@ export class MultiprocReader {
     }
   }
 
+  /**
+   * Reads file `index` of `names` (of `dir`) from the batch the native module
+   * read it in, reading the next batch first when needed; undefined when it
+   * was too large for a batch (read it another way).
+   */
+  private readBatched(file: string, name: DbFileName, dir: string, names: readonly string[], index: number): FileReading | { reason: SkipReason; detail: string } | undefined {
+    let b = this.batch;
+    if (b === undefined || b.names !== names || b.dir !== dir || index < b.start || index >= b.end) {
+      const files = b?.files ?? new FileBatch();
+      this.batch = b = { files, dir, names, start: index, end: this.native!.readFiles(dir, names, index, files) };
+    }
+    const k = index - b.start;
+    const errno = b.files.errno(k);
+    if (errno === -1) return undefined;
+    if (errno !== 0) {
+      const code = errnoName(errno);
+      return code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: code };
+    }
+    return this.readBytes(file, name, b.files.size(k), b.files.ino(k), b.files.file(k));
+  }
+
   /** Takes the values of a mapped file whose entries are as last read, into its arrays; its last result then holds again. */
   private refill(known: CachedFile, mapping: Mapping): FileReading | { reason: SkipReason; detail: string } {
     const n = known.keys.length;
-    if (!this.mapped!.gather(mapping, known.valueOffsets, n, known.values!, known.layout === 'current' ? known.timestamps! : null)) return { reason: 'corrupt', detail: 'a value lies past the end of the file' };
+    if (!this.native!.gather(mapping, known.valueOffsets, n, known.values!, known.layout === 'current' ? known.timestamps! : null)) return { reason: 'corrupt', detail: 'a value lies past the end of the file' };
     return known.reading!;
   }
 
   /**
-   * Reads one file of `size` bytes, from its mapping (read in place, never
-   * written: values are compared and taken by the native module) or with
+   * Reads one file of `size` bytes, from where the native module has its
+   * bytes (a mapping, or a batch it read; read in place, never written:
+   * values are compared and taken by the native module) or with
    * `load(length, from)`, which puts its first `length` bytes (fewer at its
    * end) in the shared read buffer, the first `from` being there already.
    */
-  private readBytes(file: string, name: DbFileName, size: number, ino: number, source: Mapping | ((length: number, from: number) => Buffer)): FileReading | { reason: SkipReason; detail: string } {
+  private readBytes(file: string, name: DbFileName, size: number, ino: number, source: InPlace | ((length: number, from: number) => Buffer)): FileReading | { reason: SkipReason; detail: string } {
     if (size === 0) return { reason: 'empty', detail: '0 bytes (a process killed while creating it); prometheus_client fails every scrape on such a file: remove it' };
-    const mapping = typeof source === 'function' ? undefined : source;
+    const inPlace = typeof source === 'function' ? undefined : source;
     const load = typeof source === 'function' ? source : undefined;
     // A file read before is read in one call up to its known `used` (entries are only appended); others header first.
     const known = this.files.get(file);
-    const first = mapping ? mapping.bytes : load!(known !== undefined && known.ino === ino ? Math.min(Math.max(known.used, 8), size) : Math.min(8, size), 0);
+    const first = inPlace ? inPlace.bytes : load!(known !== undefined && known.ino === ino ? Math.min(Math.max(known.used, 8), size) : Math.min(8, size), 0);
     const used = readUsed(first);
     if (used === undefined) return { reason: 'truncated', detail: `${size} bytes: shorter than the header` };
     if (used > size) return { reason: 'truncated', detail: `used is ${used}, past the end of the file (${size} bytes)` };
     if (used < 8) return { reason: 'corrupt', detail: `used is ${used}, below the 8-byte header` };
     let cached = known;
     if (cached && (cached.ino !== ino || used < cached.used)) cached = undefined; // replaced or reset
-    const buf = mapping || used <= first.length ? first.subarray(0, used) : load!(used, first.length);
+    const buf = inPlace || used <= first.length ? first.subarray(0, used) : load!(used, first.length);
     let parsed = 0;
     if (!cached) {
-      cached = this.fromTemplate(templateKey(name, used), buf, ino, mapping);
+      cached = this.fromTemplate(templateKey(name, used), buf, ino, inPlace);
       if (cached) parsed = cached.keys.length;
     }
     if (!cached) {
@@ -477,7 +520,7 @@ export class MultiprocReader {
       }
       cached = { ino, layout, used: 8, keys: [], valueOffsets: [], shared: false };
     }
-    const growth = used > cached.used && cached.shared ? this.fromGrowth(cached, buf, mapping) : undefined;
+    const growth = used > cached.used && cached.shared ? this.fromGrowth(cached, buf, inPlace) : undefined;
     if (growth) {
       parsed += growth.keys.length - cached.keys.length;
       cached.copiedFrom = cached.keys;
@@ -525,8 +568,8 @@ export class MultiprocReader {
     const values = cached.values;
     const timestamps = cached.timestamps!;
     const offsets = cached.valueOffsets;
-    if (mapping) {
-      if (!this.mapped!.gather(mapping, offsets, n, values, current ? timestamps : null)) return { reason: 'corrupt', detail: 'a value lies past the end of the file' };
+    if (inPlace) {
+      if (!this.native!.gather(inPlace, offsets, n, values, current ? timestamps : null)) return { reason: 'corrupt', detail: 'a value lies past the end of the file' };
     } else if (LITTLE_ENDIAN) {
       const doubles = this.doubles;
       for (let i = 0; i < n; i++) values[i] = doubles[offsets[i] >> 3];
@@ -544,7 +587,7 @@ export class MultiprocReader {
    * A cached file for `buf` (the shared read buffer) from a template it
    * equals outside the value fields, if any.
    */
-  private fromTemplate(signature: string, buf: Buffer, ino: number, mapping: Mapping | undefined): CachedFile | undefined {
+  private fromTemplate(signature: string, buf: Buffer, ino: number, inPlace: InPlace | undefined): CachedFile | undefined {
     const list = this.templates.get(signature);
     if (!list) return undefined;
     const used = buf.length;
@@ -553,18 +596,18 @@ export class MultiprocReader {
       const { valueOffsets, layout } = t.file;
       // Label variants (tp_rank="0", "1", ...) differ in the first key already: a cheap first test.
       if (valueOffsets.length && buf.compare(t.bytes, 8, valueOffsets[0], 8, valueOffsets[0]) !== 0) continue;
-      if (this.equalOutsideValues(buf, 8, t.bytes, 0, valueOffsets, 0, layout, mapping)) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
+      if (this.equalOutsideValues(buf, 8, t.bytes, 0, valueOffsets, 0, layout, inPlace)) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
     }
     return undefined;
   }
 
   /** The growth `file` (its keys shared) made to reach `buf.length` bytes, if another file with the same keys grew the same way. */
-  private fromGrowth(file: CachedFile, buf: Buffer, mapping: Mapping | undefined): Growth | undefined {
+  private fromGrowth(file: CachedFile, buf: Buffer, inPlace: InPlace | undefined): Growth | undefined {
     const list = this.growths.get(file.keys);
     if (!list) return undefined;
     for (const g of list) {
       if (g.fromUsed !== file.used || g.fromUsed + g.bytes.length !== buf.length) continue;
-      if (this.equalOutsideValues(buf, g.fromUsed, g.bytes, g.fromUsed, g.valueOffsets, file.keys.length, file.layout, mapping)) return g;
+      if (this.equalOutsideValues(buf, g.fromUsed, g.bytes, g.fromUsed, g.valueOffsets, file.keys.length, file.layout, inPlace)) return g;
     }
     return undefined;
   }
@@ -585,13 +628,14 @@ export class MultiprocReader {
   /**
    * Whether buf[from, buf.length) equals `bytes` (whose first byte stands
    * for buf[bytesAt]) outside the value fields of entries `first`.. of
-   * `valueOffsets`, which `bytes` has zeroed. A mapped file is compared in
-   * place by the native module (its memory is read-only); in the shared read
-   * buffer those fields are zeroed for one comparison, then put back.
+   * `valueOffsets`, which `bytes` has zeroed. A file the native module holds
+   * (`inPlace`: a mapping, read-only, or a batch) is compared by it in place;
+   * in the shared read buffer those fields are zeroed for one comparison,
+   * then put back.
    */
-  private equalOutsideValues(buf: Buffer, from: number, bytes: Buffer, bytesAt: number, valueOffsets: readonly number[], first: number, layout: Layout, mapping: Mapping | undefined): boolean {
+  private equalOutsideValues(buf: Buffer, from: number, bytes: Buffer, bytesAt: number, valueOffsets: readonly number[], first: number, layout: Layout, inPlace: InPlace | undefined): boolean {
     const wide = layout === 'current';
-    if (mapping) return this.mapped!.sameOutsideValues(mapping, buf.length, from, bytes, from - bytesAt, valueOffsets, first, wide ? 16 : 8);
+    if (inPlace) return this.native!.sameOutsideValues(inPlace, buf.length, from, bytes, from - bytesAt, valueOffsets, first, wide ? 16 : 8);
     const doubles = this.doubles;
     const n = valueOffsets.length - first;
     if (this.saved.length < 2 * n) this.saved = new Float64Array(4 * n);
