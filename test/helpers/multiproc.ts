@@ -7,7 +7,8 @@
  * Nothing here imports the receiver under test.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, cpSync, existsSync, fstatSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { after } from 'node:test';
+import { chmodSync, closeSync, cpSync, existsSync, fstatSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseExposition } from './exposition.js';
@@ -59,6 +60,23 @@ export function copyFixture(name: string, into = tempDir(name)): string {
   }
   chmodSync(into, 0o755);
   return into;
+}
+
+/**
+ * Scratch directories of one test file, removed when its tests are done:
+ * `copy(fixture)` a writable copy of a fixture, `temp(prefix)` an empty one,
+ * `keep(dir)` one made otherwise.
+ */
+export function scratchDirectories(): { copy(name: string): string; temp(prefix: string): string; keep(dir: string): string } {
+  const dirs: string[] = [];
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const keep = (dir: string) => {
+    dirs.push(dir);
+    return dir;
+  };
+  return { keep, copy: (name) => keep(copyFixture(name)), temp: (prefix) => keep(tempDir(prefix)) };
 }
 
 export function dbFiles(dir: string): string[] {

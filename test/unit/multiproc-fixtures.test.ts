@@ -7,9 +7,8 @@
  * independent writer (test/helpers/multiproc.ts), cross-checked with the real
  * prometheus_client 0.16 where it can read them (legacy layout).
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { detectLayout, readUsed, walkEntries } from '../../src/receivers/prometheus_multiproc/db-file.js';
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
@@ -20,17 +19,9 @@ import { floatToGoString, pythonFloatRepr } from '../../src/encoding/python-floa
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { CumulativeClock, familiesToMetrics } from '../../src/receivers/prometheus_multiproc/to-metrics.js';
 import { render } from '../../src/exporters/prometheus/render.js';
-import { appendDb, dbBytes, encodeEntry, expectedProm, FILE_ACCESS, FIXTURES, multiprocReader, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, sortSamplesPerFamily, tempDir, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
+import { appendDb, dbBytes, encodeEntry, expectedProm, FILE_ACCESS, FIXTURES, multiprocReader, fixtureCases, parseProm, pyKey, pythonExposition, runPython, runWriter, scratchDirectories, sortSamplesPerFamily, writeDb, writeRestartedScheduler, type DbEntry, type DbLayout } from '../helpers/multiproc.js';
 
-const temps: string[] = [];
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
-function temp(prefix: string): string {
-  const d = tempDir(prefix);
-  temps.push(d);
-  return d;
-}
+const { temp } = scratchDirectories();
 
 function readDir(dir: string, reader = new MultiprocReader()) {
   const reading = reader.read(dir);

@@ -6,19 +6,16 @@
  * move the time). Each case counts the listings the reader makes and checks
  * that every created, removed or replaced file shows at the next read.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs, { rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import fs, { statSync, unlinkSync, utimesSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { MappedFiles } from '../../src/receivers/prometheus_multiproc/mapped-files.js';
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
-import { FILE_ACCESS, multiprocReader, pyKey, tempDir, writeDb, type FileAccessMethod } from '../helpers/multiproc.js';
+import { FILE_ACCESS, multiprocReader, pyKey, scratchDirectories, writeDb, type FileAccessMethod } from '../helpers/multiproc.js';
 
-const temps: string[] = [];
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
+const { temp } = scratchDirectories();
 
 /** Counts the reader's listings while `run` runs (readdirSync for read(2) access, the native listing for mmap). */
 function countListings<T>(access: FileAccessMethod, run: () => T): { result: T; listings: number } {
@@ -64,8 +61,7 @@ const pids = (reader: MultiprocReader, dir: string) => reader.read(dir).files.ma
 for (const access of FILE_ACCESS) {
   describe(`directory listings (file access ${access})`, () => {
     test('a directory unchanged for a second is not listed again; a file created, replaced or removed since shows at the next read', () => {
-      const dir = tempDir(`listing-${access}`);
-      temps.push(dir);
+      const dir = temp(`listing-${access}`);
       counter(dir, 1, 10);
       counter(dir, 2, 20);
       age(dir, 5);
@@ -92,8 +88,7 @@ for (const access of FILE_ACCESS) {
     });
 
     test('a listing made less than a second after the directory changed is not trusted: it is listed again at every read', () => {
-      const dir = tempDir(`listing-recent-${access}`);
-      temps.push(dir);
+      const dir = temp(`listing-recent-${access}`);
       counter(dir, 1, 10);
       const reader = multiprocReader(access, 'legacy');
       const recent = countListings(access, () => [pids(reader, dir), pids(reader, dir)]);

@@ -7,10 +7,10 @@
  * mapping still kills the process. Every value read through a mapping is
  * compared with a fresh read(2) reader on the same bytes.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { floatToGoString } from '../../src/encoding/python-float.js';
@@ -19,17 +19,9 @@ import { MappedFiles, nativeMaps } from '../../src/receivers/prometheus_multipro
 import { mergeFiles } from '../../src/receivers/prometheus_multiproc/merge.js';
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { ROOT } from '../helpers/paths.js';
-import { appendDb, copyFixture, dbFiles, expectedProm, pyKey, writeDb } from '../helpers/multiproc.js';
+import { appendDb, dbFiles, expectedProm, pyKey, scratchDirectories, writeDb } from '../helpers/multiproc.js';
 
-const temps: string[] = [];
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
-function copy(name: string): string {
-  const d = copyFixture(name);
-  temps.push(d);
-  return d;
-}
+const { copy } = scratchDirectories();
 
 function text(reader: MultiprocReader, dir: string) {
   const reading = reader.read(dir);

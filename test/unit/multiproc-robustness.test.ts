@@ -9,10 +9,10 @@
  * itself fails the whole scrape on a 0-byte file, which is shown too. Then
  * the `multiproc` CLI on damaged copies.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs, { copyFileSync, existsSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import fs, { copyFileSync, existsSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
@@ -21,17 +21,9 @@ import { floatToGoString } from '../../src/encoding/python-float.js';
 import { MappedFiles } from '../../src/receivers/prometheus_multiproc/mapped-files.js';
 import { MultiprocReader, type SkipReason } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { ROOT } from '../helpers/paths.js';
-import { copyFixture, dbFiles, FILE_ACCESS, expectedProm, locate, multiprocReader, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, tempDir, toTriples, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
+import { dbFiles, FILE_ACCESS, expectedProm, locate, multiprocReader, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, scratchDirectories, tempDir, toTriples, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
 
-const temps: string[] = [];
-after(() => {
-  for (const d of temps) rmSync(d, { recursive: true, force: true });
-});
-function copy(name: string): string {
-  const d = copyFixture(name);
-  temps.push(d);
-  return d;
-}
+const { copy, keep } = scratchDirectories();
 
 function readDir(dir: string, reader = new MultiprocReader()) {
   const reading = reader.read(dir);
@@ -367,7 +359,7 @@ describe('sglang-otel-bridge multiproc DIR', { timeout: 60_000 }, () => {
 
   test('a missing directory: exit 1 with a message', () => {
     const missing = path.join(tempDir('gone'), 'nope');
-    temps.push(path.dirname(missing));
+    keep(path.dirname(missing));
     const r = cli([missing]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /nope/);
