@@ -173,6 +173,15 @@ static int path_argument(napi_env env, napi_value value, char *out) {
   return 0;
 }
 
+/* The call's first `n` arguments into argv, or false (a TypeError naming `usage` pending) when fewer were given. */
+static bool arguments_of(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc >= n) return true;
+  napi_throw_type_error(env, NULL, usage);
+  return false;
+}
+
 static napi_value number(napi_env env, double v) {
   napi_value out;
   napi_create_double(env, v, &out);
@@ -180,11 +189,9 @@ static napi_value number(napi_env env, double v) {
 }
 
 static napi_value map_file(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[PATH_MAX];
-  if (argc < 1 || path_argument(env, argv[0], path) != 0) return NULL;
+  if (!arguments_of(env, info, 1, argv, "map(path)") || path_argument(env, argv[0], path) != 0) return NULL;
 
   int error = 0;
   double size = 0, ino = 0;
@@ -232,11 +239,10 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
 }
 
 static napi_value unmap_file(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   bool is_buffer = false;
-  if (argc < 1 || napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) {
+  if (!arguments_of(env, info, 1, argv, "unmap(buffer)")) return NULL;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) {
     napi_throw_type_error(env, NULL, "unmap takes an ArrayBuffer from map()");
     return NULL;
   }
@@ -255,11 +261,9 @@ static napi_value unmap_file(napi_env env, napi_callback_info info) {
 }
 
 static napi_value list_directory(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[PATH_MAX];
-  if (argc < 1 || path_argument(env, argv[0], path) != 0) return NULL;
+  if (!arguments_of(env, info, 1, argv, "list(dir)") || path_argument(env, argv[0], path) != 0) return NULL;
   napi_value out, names, inodes;
   napi_create_array_with_length(env, 3, &out);
   napi_create_array(env, &names);
@@ -328,13 +332,8 @@ static const char *region_argument(napi_env env, napi_value buffer, napi_value b
 }
 
 static napi_value gather(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 7) {
-    napi_throw_type_error(env, NULL, "gather(buffer, base, limit, offsets, count, values, timestamps)");
-    return NULL;
-  }
+  if (!arguments_of(env, info, 7, argv, "gather(buffer, base, limit, offsets, count, values, timestamps)")) return NULL;
   size_t size = 0;
   const char *bytes = region_argument(env, argv[0], argv[1], argv[2], &size);
   if (!bytes) return NULL;
@@ -371,13 +370,8 @@ static napi_value gather(napi_env env, napi_callback_info info) {
 }
 
 static napi_value same_outside_values(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 9) {
-    napi_throw_type_error(env, NULL, "sameOutsideValues(buffer, base, end, from, other, otherStart, offsets, first, width)");
-    return NULL;
-  }
+  if (!arguments_of(env, info, 9, argv, "sameOutsideValues(buffer, base, end, from, other, otherStart, offsets, first, width)")) return NULL;
   size_t end = 0;
   const char *a = region_argument(env, argv[0], argv[1], argv[2], &end);
   if (!a) return NULL;
@@ -424,12 +418,10 @@ static ssize_t read_start(int fd, char *into, size_t length) {
 }
 
 static napi_value read_files(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[PATH_MAX];
   bool is_array = false, is_buffer = false;
-  if (argc < 5 || path_argument(env, argv[0], path) != 0) return NULL;
+  if (!arguments_of(env, info, 5, argv, "readFiles(dir, names, from, buffer, meta)") || path_argument(env, argv[0], path) != 0) return NULL;
   if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_is_arraybuffer(env, argv[3], &is_buffer) != napi_ok || !is_buffer) {
     napi_throw_type_error(env, NULL, "readFiles(dir, names, from, buffer, meta)");
     return NULL;
