@@ -37,7 +37,7 @@ export const multiprocSchema = defineSchema<MultiprocConfig>(
       default: 'auto',
     },
     file_access: {
-      doc: 'How files are read. mmap: each file is memory-mapped once and its values are taken from the page cache at every read (no open, read(2) or copy per file; the native module native/build/mapped_file.node, built by npm run build; mapped pages count in RSS as shared file pages). read: read(2) every time. auto: mmap when the native module is built, else read (logged once).',
+      doc: 'How files are read. mmap: each file is memory-mapped once and its values are taken from the page cache at every read (no open, read(2) or copy per file; the native module native/build/mapped_file.node, built by npm run build; mapped pages count in RSS as shared file pages). read: read(2) every time (many files a call, by the native module when it is built). auto: mmap when the native module is built, else read (logged once).',
       format: ['auto', 'mmap', 'read'],
       default: 'auto',
     },

@@ -4,17 +4,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Multiprocess files kept memory-mapped between reads (native/mapped_file.c),
- * so that a read of an unchanged file takes its values from the page cache:
- * no open, read(2) or close, no copy of the keys. One mapping per file, made
- * at its first read and kept while the file stays the same (inode and size;
- * prometheus_client only grows a file, by doubling it). A file that shrinks
- * while mapped cannot crash the process: the native module counts the pages
- * found past the end (`faults`) and the reader skips that file.
+ * The native module (native/mapped_file.c) as the reader uses it.
  *
- * Mapped pages count in the process's RSS (as shared file pages, not memory
- * of its own): about the bytes the processes have written (`used`), less
- * than the files' sizes.
+ * Multiprocess files kept memory-mapped between reads, so that a read of an
+ * unchanged file takes its values from the page cache: no open, read(2) or
+ * close, no copy of the keys. One mapping per file, made at its first read
+ * and kept while the file stays the same (the inode the directory lists, and
+ * a `used` that fits: prometheus_client only grows a file, by doubling it). A
+ * file that shrinks while mapped cannot crash the process: the native module
+ * counts the pages found past the end (`faults`) and the reader skips that
+ * file. Mapped pages count in the process's RSS (as shared file pages, not
+ * memory of its own): about the bytes the processes have written (`used`),
+ * less than the files' sizes.
+ *
+ * Also, for files mapped or not: values taken and files compared with their
+ * templates in C (`gather`, `sameOutsideValues`), and files read with read(2)
+ * in batches (`readFiles`, FileBatch: one call for many files).
  */
 interface NativeMaps {
   map(file: string): [errno: number, size: number, ino: number, buffer: ArrayBuffer | null];
