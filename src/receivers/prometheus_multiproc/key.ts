@@ -33,7 +33,9 @@ export function parseKey(text: string): ParsedKey | { problem: string } {
   }
   // json.dumps(sort_keys=True) wrote them sorted already; sorted here only when not (a hand-made key)
   if (!sorted) pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  let labelsKey = '';
-  for (const [k, v] of pairs) labelsKey += `${k}\u0000${v}\u0001`;
-  return { metricName, sampleName, labels: pairs, help, labelsKey, sampleKey: sampleName + '\u0002' + labelsKey };
+  const parts: string[] = [sampleName, '\u0002'];
+  for (const [k, v] of pairs) parts.push(k, '\u0000', v, '\u0001');
+  // Joined, not concatenated piece by piece: one flat string each, nothing kept of the pieces (keys live as long as their files).
+  const sampleKey = parts.join('');
+  return { metricName, sampleName, labels: pairs, help, labelsKey: sampleKey.slice(sampleName.length + 1), sampleKey };
 }
