@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { detectLayout, readUsed, walkEntries, type Layout } from './db-file.js';
+import { DirectoryListings } from './directory-listings.js';
 import { parseDbFileName, type DbFileName } from './filename.js';
 import { parseKey, type ParsedKey } from './key.js';
 import { errnoName, FileBatch, MappedFiles, nativeMaps, type InPlace, type Mapping } from './mapped-files.js';
@@ -23,22 +24,6 @@ export const SKIP_REASONS: readonly SkipReason[] = ['empty', 'truncated', 'corru
  * `auto` maps them when the native module is built.
  */
 export type FileAccess = 'auto' | 'mmap' | 'read';
-
-/** A directory's `.db` files as last listed, and what tells whether the directory changed since. */
-interface Listing {
-  /** In sorted order. */
-  readonly names: string[];
-  /** Their inodes as the listing gives them (files mapped). */
-  readonly inodes?: number[];
-  /** The native listing's names in the directory's order, and the order that sorts them (files mapped). */
-  readonly raw?: readonly string[];
-  readonly order?: readonly number[];
-  readonly mtimeNs: bigint;
-  readonly ctimeNs: bigint;
-  readonly ino: bigint;
-  /** The directory had not changed for a second when it was listed: while mtime, ctime and inode stay, so does the listing. */
-  readonly trusted: boolean;
-}
 
 interface FileReading {
   readonly entries: FileEntries;
@@ -172,8 +157,8 @@ export class MultiprocReader {
    */
   private readonly listed = new Map<string, Map<string, { readonly name: string; readonly file: string; readonly parsed: DbFileName | { problem: string }; pass: number }>>();
   private passes = 0;
-  /** Each directory's last listing. */
-  private readonly listings = new Map<string, Listing>();
+  /** Each directory's last listing, kept while the directory is unchanged. */
+  private readonly listings: DirectoryListings;
   /** Key text -> parsed key, shared by every file of every directory this reader reads. */
   private readonly keys = new Map<string, ParsedKey>();
   /**
@@ -230,6 +215,7 @@ export class MultiprocReader {
     if (access === 'mmap' && !native) throw new Error(`file access mmap: ${problem}`);
     this.native = native ? new MappedFiles(native) : undefined;
     this.mapped = access !== 'read' ? this.native : undefined;
+    this.listings = new DirectoryListings(this.mapped);
     this.mmapProblem = access === 'auto' && !native ? problem : undefined;
   }
 
@@ -255,7 +241,8 @@ export class MultiprocReader {
 
   /** Reads every `.db` file of `dir`. Throws only when the directory itself cannot be listed. */
   read(dir: string): DirectoryReading {
-    const { names, inodes } = this.list(dir);
+    this.mapped?.beginRead();
+    const { names, inodes } = this.listings.list(dir);
     const files: FileEntries[] = [];
     const skipped: SkippedFile[] = [];
     const layouts: Record<Layout, number> = { current: 0, legacy: 0 };
@@ -298,38 +285,10 @@ export class MultiprocReader {
     return { files, skipped, entries, parsedEntries, layouts, bytesRead };
   }
 
-  /**
-   * The `.db` files of `dir` in sorted name order, with their inodes as listed
-   * when files are mapped. A directory is not listed again while it is
-   * unchanged: its modification time moves whenever a file is created,
-   * removed or renamed in it. A listing is trusted that long only when that
-   * time was a second or more older than the listing (a change within the
-   * file system's timestamp granularity of an earlier one would not move it).
-   */
-  private list(dir: string): Listing {
-    this.mapped?.beginRead();
-    const st = statSync(dir, { bigint: true });
-    const last = this.listings.get(dir);
-    if (last !== undefined && last.trusted && last.mtimeNs === st.mtimeNs && last.ctimeNs === st.ctimeNs && last.ino === st.ino) return last;
-    const listedAtNs = BigInt(Date.now()) * 1_000_000n;
-    const stamp = { mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, trusted: listedAtNs - st.mtimeNs >= 1_000_000_000n };
-    let listing: Listing;
-    if (!this.mapped) listing = { names: readdirSync(dir).filter((n) => n.endsWith('.db')).sort(), ...stamp };
-    else {
-      const listed = this.mapped.list(dir);
-      // A directory lists its entries in the same order while they stay the same: sorted once, not at every listing.
-      const same = last?.order !== undefined && sameStrings(last.raw!, listed.names);
-      const order = same ? last.order! : listed.names.map((_, i) => i).sort((a, b) => (listed.names[a] < listed.names[b] ? -1 : listed.names[a] > listed.names[b] ? 1 : 0));
-      listing = { names: same ? last.names : order.map((i) => listed.names[i]), inodes: order.map((i) => listed.inodes[i]), raw: listed.names, order, ...stamp };
-    }
-    this.listings.set(dir, listing);
-    return listing;
-  }
-
   /** Forgets the cached files of a directory that is gone (their keys go at the next pruneKeys). */
   forgetDirectory(dir: string): void {
     this.listed.delete(dir);
-    this.listings.delete(dir);
+    this.listings.forget(dir);
     for (const cached of this.files.keys()) {
       if (path.dirname(cached) === dir) {
         this.files.delete(cached);
@@ -344,7 +303,7 @@ export class MultiprocReader {
     this.mapped?.forgetAll();
     this.files.clear();
     this.listed.clear();
-    this.listings.clear();
+    this.listings.forgetAll();
     this.filesDropped = true;
   }
 
@@ -691,10 +650,4 @@ export class MultiprocReader {
     }
     return this.buffer.subarray(0, got);
   }
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
