@@ -124,7 +124,8 @@ interface Slot {
   readonly name: string;
   readonly labels: Labels;
   readonly sampleKey: string;
-  value: number;
+  /** Where its value is in the engine's slot values (a typed array: an addition stores no number object). */
+  readonly id: number;
   /** Read generation of the last update; a slot not touched in the current read is not emitted. */
   gen: number;
   /** Order of first touch in the current read (prometheus_client's insertion order). */
@@ -314,6 +315,9 @@ export class MergeEngine {
   private readonly pidRanks = new Map<string, [string, string][]>();
   private gen = 0;
   private seq = 0;
+  /** Every slot's value of the current read, by slot id (grown by doubling); and how many slots there are. */
+  private slotValues = new Float64Array(1024);
+  private slotCount = 0;
   /** Families touched by the current read, in order of first touch. */
   private touchedFamilies: Family[] = [];
 
@@ -365,6 +369,7 @@ export class MergeEngine {
     const slots = this.slotsOf(f);
     const { values } = f;
     const gen = this.gen;
+    const sums = this.slotValues;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i];
       const v = values[i];
@@ -373,7 +378,7 @@ export class MergeEngine {
       if (s.gen !== gen) {
         s.gen = gen;
         s.seq = ++this.seq;
-        s.value = v;
+        sums[s.id] = v;
         const group = s.group;
         if (group === undefined) fam.touchedShared.push(s);
         else if (group.gen !== gen) {
@@ -383,7 +388,7 @@ export class MergeEngine {
         }
         continue;
       }
-      s.value += v;
+      sums[s.id] += v;
     }
   }
 
@@ -551,6 +556,17 @@ export class MergeEngine {
     return fam;
   }
 
+  /** A new slot's id, with room for its value. */
+  private slotId(): number {
+    const id = this.slotCount++;
+    if (id >= this.slotValues.length) {
+      const grown = new Float64Array(2 * this.slotValues.length);
+      grown.set(this.slotValues);
+      this.slotValues = grown;
+    }
+    return id;
+  }
+
   private createSlot(file: DbFileName, key: ParsedKey): Slot {
     const fam = this.familyOf(file, key);
     if (fam.type === 'histogram') {
@@ -560,7 +576,7 @@ export class MergeEngine {
         if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, sortedSlots: undefined, gen: 0, seq: 0, attributes: undefined, sum: null, emitted: 0 }));
         let slot = group.buckets.get(b.le);
         if (!slot) {
-          slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, b.group, group);
+          slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, b.group, group, this.slotId());
           group.buckets.set(b.le, slot);
           group.sortedBounds = undefined;
         }
@@ -569,7 +585,7 @@ export class MergeEngine {
     }
     let slot = fam.slots.get(key.sampleKey);
     if (!slot) {
-      slot = makeSlot(fam, key.sampleName, key.labels, key.sampleKey, undefined);
+      slot = makeSlot(fam, key.sampleName, key.labels, key.sampleKey, undefined, this.slotId());
       fam.slots.set(key.sampleKey, slot);
     }
     return slot;
@@ -589,11 +605,11 @@ export class MergeEngine {
       else if (fam.type === 'gauge') samples = reduceGauges(fam, gen, extra);
       else if (fam.type === 'histogram') {
         const histograms: HistogramGroup[] | undefined = extra === undefined ? undefined : [];
-        const others = histogramSamples(fam, gen, formatBound, extra, (samples = []), histograms);
+        const others = histogramSamples(fam, gen, formatBound, extra, this.slotValues, (samples = []), histograms);
         out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples, histograms: others ? undefined : histograms });
         continue;
       }
-      else samples = fam.touchedShared.map((s) => sampleOf(s, s.name, s.labels, s.value, extra));
+      else samples = fam.touchedShared.map((s) => sampleOf(s, s.name, s.labels, this.slotValues[s.id], extra));
       out.push({ name: fam.name, type: fam.type, help: fam.help, mode: fam.mode, samples });
     }
     return out;
@@ -667,8 +683,8 @@ function withLabel(labels: Labels, pair: readonly [string, string]): Labels {
 }
 
 /** A new slot; every slot has the same fields in the same order (one object shape). */
-function makeSlot(family: Family, name: string, labels: Labels, sampleKey: string, group: BucketGroup | undefined): Slot {
-  return { family, name, labels, sampleKey, value: 0, gen: 0, seq: 0, outLabels: undefined, group, sample: undefined, attributes: undefined, setKey: undefined };
+function makeSlot(family: Family, name: string, labels: Labels, sampleKey: string, group: BucketGroup | undefined, id: number): Slot {
+  return { family, name, labels, sampleKey, id, gen: 0, seq: 0, outLabels: undefined, group, sample: undefined, attributes: undefined, setKey: undefined };
 }
 
 /**
@@ -765,7 +781,7 @@ function latest(t: GaugeTouches, list: readonly number[]): number {
  * pushed there as the conversion takes it. True when the family holds other
  * samples too (only `out` shows those).
  */
-function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => string, extra: Attributes | undefined, out: MergedSample[], histograms: HistogramGroup[] | undefined): boolean {
+function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => string, extra: Attributes | undefined, sums: Float64Array, out: MergedSample[], histograms: HistogramGroup[] | undefined): boolean {
   let others = false;
   // A label set is output once a read: where its _sum stood, or (no _sum) where its first bucket was touched.
   const emitGroup = (group: BucketGroup | undefined, sum: Slot | undefined) => {
@@ -776,7 +792,7 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
       if (group.sum === null) group.sum = fam.slots.get(`${fam.name}_sum\u0002${group.key}`) ?? null;
       sum = group.sum ?? undefined;
     }
-    const sumSample = sum !== undefined && sum.gen === gen ? sampleOf(sum, sum.name, sum.labels, sum.value, extra) : undefined;
+    const sumSample = sum !== undefined && sum.gen === gen ? sampleOf(sum, sum.name, sum.labels, sums[sum.id], extra) : undefined;
     if (sumSample) out.push(sumSample);
     if (!group) {
       // A _sum without buckets: its labels are the label set's.
@@ -799,7 +815,7 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
       const slot = slots[k];
       if (slot.gen !== gen) continue;
       any = true;
-      acc += slot.value;
+      acc += sums[slot.id];
       out.push(sampleOf(slot, slot.name, (slot.outLabels ??= [...group.labels, ['le', formatBound(bound)]]), acc, extra));
       les.push(bound);
       cumulative.push(acc);
@@ -818,7 +834,7 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
       emitGroup(group, group === undefined ? s : undefined);
     } else {
       others = true;
-      out.push(sampleOf(s, s.name, s.labels, s.value, extra));
+      out.push(sampleOf(s, s.name, s.labels, sums[s.id], extra));
     }
   }
   for (const g of fam.touchedGroups) emitGroup(g, undefined);
