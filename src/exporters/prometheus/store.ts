@@ -84,13 +84,13 @@ export class MetricStore {
     for (const [name, family] of this.families) {
       const points = new Array<Metric['points'][number]>(family.series.size);
       let n = 0;
-      // values(), not entries(): no [key, entry] pair made per series
-      for (const entry of family.series.values()) {
+      // forEach over the values: no [key, entry] pair, nor iterator result, made per series
+      family.series.forEach((entry) => {
         if (nowMs - entry.storedAtMs > this.expirationMs) {
           family.series.delete(entry.key);
           family.lastPut = [];
         } else points[n++] = entry.point;
-      }
+      });
       points.length = n;
       if (!n) {
         this.families.delete(name);

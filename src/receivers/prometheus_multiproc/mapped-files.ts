@@ -209,7 +209,10 @@ export class MappedFiles {
 
   /** Unmaps the files of `dir` the read begun last did not open (gone from the directory). */
   sweep(dir: string): void {
-    for (const m of this.maps.values()) if (m.pass !== this.pass && m.dir === dir) this.forget(m.file);
+    // forEach: no iterator result per file, every pass
+    this.maps.forEach((m) => {
+      if (m.pass !== this.pass && m.dir === dir) this.forget(m.file);
+    });
   }
 
   /** Unmaps every file of `dir`. */

@@ -276,11 +276,12 @@ export class MultiprocReader {
       layouts[result.layout]++;
     }
     // Files listed before and not now are gone: forget them.
-    for (const known of listed.values()) {
-      if (known.pass === pass) continue;
+    // forEach: no iterator result per file, every pass
+    listed.forEach((known) => {
+      if (known.pass === pass) return;
       listed.delete(known.name);
       if (this.files.delete(known.file)) this.filesDropped = true;
-    }
+    });
     this.mapped?.sweep(dir);
     return { files, skipped, entries, parsedEntries, layouts, bytesRead };
   }

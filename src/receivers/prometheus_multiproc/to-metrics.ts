@@ -70,7 +70,9 @@ export class CumulativeClock {
 
   /** Forgets series not seen since the last call (bounded memory). */
   sweep(): void {
-    for (const s of this.series.values()) if (s.seen !== this.generation) this.series.delete(s.key);
+    this.series.forEach((s) => {
+      if (s.seen !== this.generation) this.series.delete(s.key);
+    });
     this.generation++;
   }
 
