@@ -80,11 +80,6 @@ export function countPoints(metrics: readonly Metric[]): number {
 const keyCache = new WeakMap<Attributes, string>();
 
 /**
- * A stable key for a label set: sorted `name=value` pairs. Cached per
- * attributes object (they are read-only), so producers that reuse their
- * attributes objects read after read pay for it once.
- */
-/**
  * The attribute names in code-unit order (as Array.prototype.sort orders
  * strings), sorted in place by insertion: attribute sets are small, and
  * this makes no garbage beyond the names array (a library sort allocates
@@ -104,6 +99,11 @@ export function sortedNames(attributes: Attributes): string[] {
   return names;
 }
 
+/**
+ * A stable key for a label set: sorted `name=value` pairs. Cached per
+ * attributes object (they are read-only), so producers that reuse their
+ * attributes objects read after read pay for it once.
+ */
 export function attributesKey(attributes: Attributes): string {
   let key = keyCache.get(attributes);
   if (key === undefined) {
