@@ -62,11 +62,8 @@ export interface Mapping extends InPlace {
   /** The inode as the directory listing gives it (overlayfs may give another number than stat). */
   readonly listedIno: number;
   readonly ino: number;
-  /** The file's size when mapped: the bytes readable through `bytes` and `doubles`. */
+  /** The file's size when mapped: the bytes readable through `bytes`. */
   readonly size: number;
-  readonly buffer: ArrayBuffer;
-  readonly bytes: Buffer;
-  readonly doubles: Float64Array;
   /** The header's first field (`used`) is words[0]. */
   readonly words: Int32Array;
   /** The directory read when it was last opened, and that read's number (see sweep). */
@@ -119,7 +116,7 @@ export class MappedFiles {
   list(dir: string): { names: string[]; inodes: number[] } {
     const [errno, names, inodes] = this.native.list(dir);
     if (errno !== 0) {
-      const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+      const code = errnoName(errno);
       throw Object.assign(new Error(`${code}: cannot list ${dir}`), { code });
     }
     return { names, inodes };
@@ -143,12 +140,12 @@ export class MappedFiles {
     }
     if (this.maps.size >= MAX_MAPPINGS) return undefined;
     const [errno, size, ino, buffer] = this.native.map(file);
-    if (errno !== 0) return { code: ERRNO_NAMES.get(errno) ?? `errno ${errno}` };
+    if (errno !== 0) return { code: errnoName(errno) };
     if (buffer === null || size < 8) {
       if (buffer !== null) this.native.unmap(buffer);
-      return { file, listedIno, ino, size, buffer: new ArrayBuffer(0), base: 0, bytes: Buffer.alloc(0), doubles: new Float64Array(0), words: new Int32Array(1), dir, pass: this.pass };
+      return { file, listedIno, ino, size, buffer: new ArrayBuffer(0), base: 0, bytes: Buffer.alloc(0), words: new Int32Array(1), dir, pass: this.pass };
     }
-    const mapping = { file, listedIno, ino, size, buffer, base: 0, bytes: Buffer.from(buffer), doubles: new Float64Array(buffer, 0, size >> 3), words: new Int32Array(buffer, 0, 1), dir, pass: this.pass };
+    const mapping = { file, listedIno, ino, size, buffer, base: 0, bytes: Buffer.from(buffer), words: new Int32Array(buffer, 0, 1), dir, pass: this.pass };
     this.maps.set(file, mapping);
     this.mappedBytes += size;
     return mapping;
@@ -167,7 +164,7 @@ export class MappedFiles {
    * Whether bytes [from, end) of a file equal `other` from
    * `other[otherStart]` on, outside the value fields of the entries `first`..
    * of `offsets` (`width` bytes each: 8, or 16 with timestamps), which
-   * `other` has zeroed. Compared in place: the mapping is read-only.
+   * `other` has zeroed. Compared in place (a mapping is read-only).
    */
   sameOutsideValues(file: InPlace, end: number, from: number, other: Uint8Array, otherStart: number, offsets: readonly number[], first: number, width: number): boolean {
     return this.native.sameOutsideValues(file.buffer, file.base, end, from, other, otherStart, this.packed(offsets), first, width) === 1;
@@ -217,7 +214,9 @@ export class MappedFiles {
 
   /** Unmaps every file of `dir`. */
   forgetDirectory(dir: string): void {
-    for (const m of this.maps.values()) if (m.dir === dir) this.forget(m.file);
+    this.maps.forEach((m) => {
+      if (m.dir === dir) this.forget(m.file);
+    });
   }
 }
 

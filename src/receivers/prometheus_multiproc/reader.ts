@@ -382,14 +382,14 @@ export class MultiprocReader {
    * read it in (file `index` of `names`), else with read(2) from here.
    */
   private readFile(file: string, name: DbFileName, dir: string, listedIno: number | undefined, names: readonly string[], index: number): FileReading | { reason: SkipReason; detail: string } {
+    const known = this.files.get(file);
     const mapping = listedIno === undefined ? undefined : this.mapped?.open(file, listedIno, dir);
     if (mapping !== undefined) {
-      if ('code' in mapping) return mapping.code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: mapping.code };
+      if ('code' in mapping) return openFailure(mapping.code);
       const faults = this.mapped!.faults();
-      const known = this.files.get(file);
       // The steady state: a file read before, nothing appended since: only its values are taken.
       const unchanged = known?.reading !== undefined && known.ino === mapping.ino && mapping.words[0] === known.used && known.reading.entries.file === name;
-      const result = unchanged ? this.refill(known, mapping) : this.readBytes(file, name, mapping.size, mapping.ino, mapping);
+      const result = unchanged ? this.refill(known, mapping) : this.readBytes(file, name, known, mapping.size, mapping.ino, mapping);
       if (this.mapped!.faults() === faults) return result;
       // Pages past the end of the file: it was truncated while mapped.
       this.mapped!.forget(file);
@@ -397,19 +397,18 @@ export class MultiprocReader {
       return { reason: 'truncated', detail: 'the file shrank while it was read' };
     }
     if (this.native !== undefined) {
-      const batched = this.readBatched(file, name, dir, names, index);
+      const batched = this.readBatched(file, name, known, dir, names, index);
       if (batched !== undefined) return batched;
     }
     let fd: number;
     try {
       fd = openSync(file, 'r');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: String(code ?? err) };
+      return openFailure(String((err as NodeJS.ErrnoException).code ?? err));
     }
     try {
       const stat = fstatSync(fd);
-      return this.readBytes(file, name, stat.size, stat.ino, (length, from) => this.fill(fd, length, from));
+      return this.readBytes(file, name, known, stat.size, stat.ino, (length, from) => this.fill(fd, length, from));
     } catch (err) {
       return { reason: 'read_error', detail: (err as Error).message };
     } finally {
@@ -422,7 +421,7 @@ export class MultiprocReader {
    * read it in, reading the next batch first when needed; undefined when it
    * was too large for a batch (read it another way).
    */
-  private readBatched(file: string, name: DbFileName, dir: string, names: readonly string[], index: number): FileReading | { reason: SkipReason; detail: string } | undefined {
+  private readBatched(file: string, name: DbFileName, known: CachedFile | undefined, dir: string, names: readonly string[], index: number): FileReading | { reason: SkipReason; detail: string } | undefined {
     let b = this.batch;
     if (b === undefined || b.names !== names || b.dir !== dir || index < b.start || index >= b.end) {
       const files = b?.files ?? new FileBatch();
@@ -431,11 +430,8 @@ export class MultiprocReader {
     const k = index - b.start;
     const errno = b.files.errno(k);
     if (errno === -1) return undefined;
-    if (errno !== 0) {
-      const code = errnoName(errno);
-      return code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: code };
-    }
-    return this.readBytes(file, name, b.files.size(k), b.files.ino(k), b.files.file(k));
+    if (errno !== 0) return openFailure(errnoName(errno));
+    return this.readBytes(file, name, known, b.files.size(k), b.files.ino(k), b.files.file(k));
   }
 
   /** Takes the values of a mapped file whose entries are as last read, into its arrays; its last result then holds again. */
@@ -446,18 +442,17 @@ export class MultiprocReader {
   }
 
   /**
-   * Reads one file of `size` bytes, from where the native module has its
+   * Reads one file of `size` bytes (`known`: its cached entries, if any), from where the native module has its
    * bytes (a mapping, or a batch it read; read in place, never written:
    * values are compared and taken by the native module) or with
    * `load(length, from)`, which puts its first `length` bytes (fewer at its
    * end) in the shared read buffer, the first `from` being there already.
    */
-  private readBytes(file: string, name: DbFileName, size: number, ino: number, source: InPlace | ((length: number, from: number) => Buffer)): FileReading | { reason: SkipReason; detail: string } {
+  private readBytes(file: string, name: DbFileName, known: CachedFile | undefined, size: number, ino: number, source: InPlace | ((length: number, from: number) => Buffer)): FileReading | { reason: SkipReason; detail: string } {
     if (size === 0) return { reason: 'empty', detail: '0 bytes (a process killed while creating it); prometheus_client fails every scrape on such a file: remove it' };
     const inPlace = typeof source === 'function' ? undefined : source;
     const load = typeof source === 'function' ? source : undefined;
     // A file read before is read in one call up to its known `used` (entries are only appended); others header first.
-    const known = this.files.get(file);
     const first = inPlace ? inPlace.bytes : load!(known !== undefined && known.ino === ino ? Math.min(Math.max(known.used, 8), size) : Math.min(8, size), 0);
     const used = readUsed(first);
     if (used === undefined) return { reason: 'truncated', detail: `${size} bytes: shorter than the header` };
@@ -544,8 +539,8 @@ export class MultiprocReader {
   }
 
   /**
-   * A cached file for `buf` (the shared read buffer) from a template it
-   * equals outside the value fields, if any.
+   * A cached file for `buf` (the shared read buffer, or the native module's
+   * `inPlace` bytes) from a template it equals outside the value fields, if any.
    */
   private fromTemplate(signature: string, buf: Buffer, ino: number, inPlace: InPlace | undefined): CachedFile | undefined {
     const list = this.templates.get(signature);
@@ -631,18 +626,14 @@ export class MultiprocReader {
     list.push({ bytes, file: { ...file, values: undefined, timestamps: undefined, room: undefined } });
   }
 
-  /** Room for `length` bytes in the shared read buffer, its first `keep` bytes kept. */
-  private reserve(length: number, keep: number): void {
-    if (this.buffer.length >= length) return;
-    const old = this.buffer;
-    this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
-    old.copy(this.buffer, 0, 0, keep);
-    this.doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
-  }
-
   /** Reads the first `length` bytes of the file into the shared buffer; the first `from` bytes are there already. */
   private fill(fd: number, length: number, from = 0): Buffer {
-    this.reserve(length, from);
+    if (this.buffer.length < length) {
+      const old = this.buffer;
+      this.buffer = Buffer.alloc(Math.max(length, this.buffer.length * 2));
+      old.copy(this.buffer, 0, 0, from);
+      this.doubles = new Float64Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length >> 3);
+    }
     let got = from;
     while (got < length) {
       const n = readSync(fd, this.buffer, got, length - got, got);
@@ -651,4 +642,9 @@ export class MultiprocReader {
     }
     return this.buffer.subarray(0, got);
   }
+}
+
+/** A file that could not be opened: gone since the listing (ENOENT), or unreadable. */
+function openFailure(code: string): { reason: SkipReason; detail: string } {
+  return code === 'ENOENT' ? { reason: 'vanished', detail: 'removed between listing and reading' } : { reason: 'read_error', detail: code };
 }
