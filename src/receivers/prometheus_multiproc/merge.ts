@@ -138,8 +138,8 @@ interface Slot {
   sample?: MergedSample;
   /** Its sample's attributes (MergeOptions.attributes), made on first use. */
   attributes?: Attributes;
-  /** A histogram `_sum` slot: the key of its label set (its sample key after the name), made on first use. */
-  setKey?: string;
+  /** Canonical text of its label set without `le` (ParsedKey.labelsKey; a histogram's `_sum` finds its buckets' group by it). */
+  readonly labelsKey: string;
 }
 
 /**
@@ -576,7 +576,7 @@ export class MergeEngine {
         if (!group) fam.groups.set(b.group, (group = { key: b.group, labels: b.labels, buckets: new Map(), sortedBounds: undefined, sortedSlots: undefined, gen: 0, seq: 0, attributes: undefined, sum: null, emitted: 0 }));
         let slot = group.buckets.get(b.le);
         if (!slot) {
-          slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, b.group, group, this.slotId());
+          slot = makeSlot(fam, `${fam.name}_bucket`, b.labels, b.group, b.group, group, this.slotId());
           group.buckets.set(b.le, slot);
           group.sortedBounds = undefined;
         }
@@ -585,7 +585,7 @@ export class MergeEngine {
     }
     let slot = fam.slots.get(key.sampleKey);
     if (!slot) {
-      slot = makeSlot(fam, key.sampleName, key.labels, key.sampleKey, undefined, this.slotId());
+      slot = makeSlot(fam, key.sampleName, key.labels, key.sampleKey, key.labelsKey, undefined, this.slotId());
       fam.slots.set(key.sampleKey, slot);
     }
     return slot;
@@ -683,8 +683,8 @@ function withLabel(labels: Labels, pair: readonly [string, string]): Labels {
 }
 
 /** A new slot; every slot has the same fields in the same order (one object shape). */
-function makeSlot(family: Family, name: string, labels: Labels, sampleKey: string, group: BucketGroup | undefined, id: number): Slot {
-  return { family, name, labels, sampleKey, id, gen: 0, seq: 0, outLabels: undefined, group, sample: undefined, attributes: undefined, setKey: undefined };
+function makeSlot(family: Family, name: string, labels: Labels, sampleKey: string, labelsKey: string, group: BucketGroup | undefined, id: number): Slot {
+  return { family, name, labels, sampleKey, labelsKey, id, gen: 0, seq: 0, outLabels: undefined, group, sample: undefined, attributes: undefined };
 }
 
 /**
@@ -829,8 +829,7 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
   const sumName = `${fam.name}_sum`;
   for (const s of fam.touchedShared) {
     if (s.name === sumName) {
-      s.setKey ??= s.sampleKey.slice(s.sampleKey.indexOf('\u0002') + 1);
-      const group = fam.groups.get(s.setKey);
+      const group = fam.groups.get(s.labelsKey);
       emitGroup(group, group === undefined ? s : undefined);
     } else {
       others = true;
