@@ -86,8 +86,6 @@ export class CumulativeClock {
   }
 }
 
-
-
 /**
  * The samples of a family split by sample name (a counter's `_total`, each
  * gauge-like sample name), creation times (`_created`) left out. Samples of
@@ -150,16 +148,13 @@ export function familiesToMetrics(families: readonly PromFamily[], attributes: A
   return out;
 }
 
-interface Group {
-  labels: readonly (readonly [string, string])[];
-  /** Its attributes, when its `_sum` sample (whose labels are the group's) carries them. */
-  attributes: Attributes | undefined;
-  sum: number;
-  count: number;
-  /** Cumulative bucket counts and their bounds, as the samples gave them (usually in bound order). */
-  les: number[];
-  cumulative: number[];
-}
+/**
+ * A histogram label set as its samples are gathered: the merge engine's
+ * HistogramGroup, filled in (its attributes when its `_sum` sample, whose
+ * labels are the set's, carries them; buckets as the samples gave them,
+ * sorted by bound once all are in).
+ */
+type Group = { -readonly [K in keyof HistogramGroup]: HistogramGroup[K] };
 
 /** A sample's label set without `le` (its histogram group) and its bound, made once per label array. */
 const groupInfo = new WeakMap<Labels, { key: string; labels: Labels; le: number }>();
