@@ -331,11 +331,20 @@ static const char *region_argument(napi_env env, napi_value buffer, napi_value b
   return (const char *)data + (size_t)base;
 }
 
+/*
+ * A call whose first three arguments are a file's bytes (buffer, base,
+ * limit): its `n` arguments into argv, and the bytes with their length in
+ * *limit; NULL (a JavaScript exception pending) when they are wrong.
+ */
+static const char *file_call(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage, size_t *limit) {
+  if (!arguments_of(env, info, n, argv, usage)) return NULL;
+  return region_argument(env, argv[0], argv[1], argv[2], limit);
+}
+
 static napi_value gather(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  if (!arguments_of(env, info, 7, argv, "gather(buffer, base, limit, offsets, count, values, timestamps)")) return NULL;
   size_t size = 0;
-  const char *bytes = region_argument(env, argv[0], argv[1], argv[2], &size);
+  const char *bytes = file_call(env, info, 7, argv, "gather(buffer, base, limit, offsets, count, values, timestamps)", &size);
   if (!bytes) return NULL;
   void *offsets_data, *values_data, *timestamps_data = NULL;
   size_t offsets_length, values_length, timestamps_length = 0;
@@ -371,9 +380,8 @@ static napi_value gather(napi_env env, napi_callback_info info) {
 
 static napi_value same_outside_values(napi_env env, napi_callback_info info) {
   napi_value argv[9];
-  if (!arguments_of(env, info, 9, argv, "sameOutsideValues(buffer, base, end, from, other, otherStart, offsets, first, width)")) return NULL;
   size_t end = 0;
-  const char *a = region_argument(env, argv[0], argv[1], argv[2], &end);
+  const char *a = file_call(env, info, 9, argv, "sameOutsideValues(buffer, base, end, from, other, otherStart, offsets, first, width)", &end);
   if (!a) return NULL;
   double from_value, other_start_value, first_value, width_value;
   napi_get_value_double(env, argv[3], &from_value);
