@@ -13,7 +13,7 @@ import path from 'node:path';
 import { detectLayout, readUsed, walkEntries } from '../../src/receivers/prometheus_multiproc/db-file.js';
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
 import { GAUGE_MODES, parseDbFileName } from '../../src/receivers/prometheus_multiproc/filename.js';
-import { parseKey } from '../../src/receivers/prometheus_multiproc/key.js';
+import { parseCanonicalKey, parseKey, parseKeyAsJson } from '../../src/receivers/prometheus_multiproc/key.js';
 import { MergeEngine, mergeFiles, type MergedFamily } from '../../src/receivers/prometheus_multiproc/merge.js';
 import { floatToGoString, pythonFloatRepr } from '../../src/encoding/python-float.js';
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
@@ -350,6 +350,41 @@ describe('key.ts: parseKey', () => {
     if ('problem' in a || 'problem' in b || 'problem' in c) return;
     assert.equal(a.labelsKey, b.labelsKey);
     assert.notEqual(a.labelsKey, c.labelsKey);
+  });
+
+  test('keys as Python json.dumps writes them are read without JSON.parse, to the same result; every other key through JSON.parse', () => {
+    const cases: [string, string, Record<string, unknown>, string?][] = [
+      ['sglang:num_running_reqs', 'sglang:num_running_reqs', { engine_type: 'unified', model_name: 'meta-llama/Llama-3.1-8B', tp_rank: '0' }, 'The number of running requests.'],
+      ['m', 'm_bucket', { le: '+Inf', model_name: 'm' }, 'h'],
+      ['m', 'm', {}, ''],
+      ['m', 'm_sum', { le: '0.5' }],
+      ['m', 'm', {}],
+      ['m', 'm', { a: 'é', b: '\u2603' }, 'Help with \u2603.'],
+      ['m', 'm', { a: 'quote "here"', b: 'back\\slash' }, 'h'],
+      ['m', 'm', { a: 'line\nbreak', b: 'tab\t' }, 'h'],
+      ['m', 'm', { a: 1, b: 2.5, c: null }, 'h'],
+      ['m', 'm', { zz: '1', a: '2', mm: '3' }, 'sorted by json.dumps'],
+    ];
+    const python = runPython(
+      'import json, sys\nfor m, s, labels, *h in json.loads(sys.stdin.read()):\n    print(json.dumps([m, s, labels, *h], sort_keys=True))',
+      [],
+      JSON.stringify(cases.map(([m, s, labels, help]) => (help === undefined ? [m, s, labels] : [m, s, labels, help]))),
+    );
+    assert.equal(python.status, 0, python.stderr);
+    const keys = python.stdout.trim().split('\n');
+    assert.equal(keys.length, cases.length);
+    // Text json.dumps escapes, and label values of other types than strings, are left to JSON.parse.
+    const plain = (v: unknown) => typeof v === 'string' && !/[\\"\n\t]|[^\x20-\x7e]/.test(v);
+    const canonical = cases.map(([m, s, labels, help]) => [m, s, help ?? '', ...Object.values(labels)].every(plain));
+    keys.forEach((key, i) => {
+      assert.deepEqual(parseKey(key), parseKeyAsJson(key), key);
+      assert.equal(parseCanonicalKey(key) !== undefined, canonical[i], key);
+    });
+    // Hand-made keys the fast path leaves to JSON.parse, read as before.
+    for (const key of ['["m","m",{"b":"1"},"h"]', '["m", "m", {"b": "1", "a": "2"}, "h"]', '["m", "m", {"b": "1", "b": "2"}, "h"]', '["m", "m", {"b": "1"}, "h", "x"]', '["m", "m", {"b": "1"}, "h"] ', '["m", "m", {"b": "x\ny"}, "h"]', '["m", "m", {"b": "1"}, "h"', '["m", "m", ["b"], "h"]']) {
+      assert.equal(parseCanonicalKey(key), undefined, key);
+      assert.deepEqual(parseKey(key), parseKeyAsJson(key), key);
+    }
   });
 
   test('a 3-element key (before prometheus_client 0.16): help is empty', () => {

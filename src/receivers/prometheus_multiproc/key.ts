@@ -15,6 +15,70 @@ export interface ParsedKey {
 }
 
 export function parseKey(text: string): ParsedKey | { problem: string } {
+  return parseCanonicalKey(text) ?? parseKeyAsJson(text);
+}
+
+/**
+ * A key as prometheus_client writes it (json.dumps with its default
+ * separators and ASCII escapes, sort_keys=True), read without JSON.parse:
+ * `["metric", "sample", {"a": "1", "b": "2"}, "help"]` (or without help).
+ * Undefined for anything else (an escape, another spacing, unsorted or
+ * repeated label names, a value that is not a string): JSON.parse reads those.
+ */
+/** A backslash (an escape), or a control character (JSON allows none unescaped: JSON.parse rejects the key). */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const ESCAPE_OR_CONTROL = /[\\\u0000-\u001f]/;
+export function parseCanonicalKey(text: string): ParsedKey | undefined {
+  if (ESCAPE_OR_CONTROL.test(text)) return undefined;
+  const n = text.length;
+  if (text.charCodeAt(0) !== 0x5b || text.charCodeAt(1) !== 0x22) return undefined; // ["
+  let end = text.indexOf('"', 2);
+  if (end < 0) return undefined;
+  const metricName = text.slice(2, end);
+  if (!text.startsWith(', "', end + 1)) return undefined;
+  let at = end + 4;
+  end = text.indexOf('"', at);
+  if (end < 0) return undefined;
+  const sampleName = text.slice(at, end);
+  if (!text.startsWith(', {', end + 1)) return undefined;
+  at = end + 4;
+  const pairs: [string, string][] = [];
+  const parts: string[] = [sampleName, '\u0002'];
+  if (text.charCodeAt(at) !== 0x7d) {
+    // "name": "value" pairs, separated by ", "
+    for (;;) {
+      if (text.charCodeAt(at) !== 0x22) return undefined;
+      end = text.indexOf('"', at + 1);
+      if (end < 0 || !text.startsWith(': "', end + 1)) return undefined;
+      const name = text.slice(at + 1, end);
+      at = end + 4;
+      end = text.indexOf('"', at);
+      if (end < 0) return undefined;
+      const value = text.slice(at, end);
+      if (pairs.length && !(pairs[pairs.length - 1][0] < name)) return undefined;
+      pairs.push([name, value]);
+      parts.push(name, '\u0000', value, '\u0001');
+      at = end + 1;
+      if (text.charCodeAt(at) === 0x7d) break; // }
+      if (!text.startsWith(', ', at)) return undefined;
+      at += 2;
+    }
+  }
+  at++; // past }
+  let help = '';
+  if (text.startsWith(', "', at)) {
+    end = text.indexOf('"', at + 3);
+    if (end < 0) return undefined;
+    help = text.slice(at + 3, end);
+    at = end + 1;
+  }
+  if (at !== n - 1 || text.charCodeAt(at) !== 0x5d) return undefined; // ] ends the key
+  const sampleKey = parts.join('');
+  return { metricName, sampleName, labels: pairs, help, labelsKey: sampleKey.slice(sampleName.length + 1), sampleKey };
+}
+
+/** Any key JSON.parse reads (what parseCanonicalKey leaves), checked element by element. */
+export function parseKeyAsJson(text: string): ParsedKey | { problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

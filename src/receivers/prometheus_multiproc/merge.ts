@@ -266,25 +266,30 @@ interface Family {
   readonly touchedGroups: BucketGroup[];
 }
 
-/** A label set without `le`, and the bucket bound, cached on the (shared) key object. */
+/** A histogram key's bucket bound, and its label set without `le`. */
 interface BucketInfo {
   readonly le: number;
+  /** Canonical text of the label set without `le` (the key's labelsKey with the `le` pair cut out). */
   readonly group: string;
   readonly labels: Labels;
 }
-const bucketInfo = new WeakMap<ParsedKey, BucketInfo | null>();
+
+/** The bucket a key counts in; null when it has no `le` label. Made once per key (its slot is then kept). */
 function bucketOf(key: ParsedKey): BucketInfo | null {
-  let info = bucketInfo.get(key);
-  if (info === undefined) {
-    const le = key.labels.find(([k]) => k === 'le');
-    if (!le) info = null;
-    else {
-      const labels = key.labels.filter(([k]) => k !== 'le');
-      info = { le: parseBound(le[1]), group: labels.map(([k, v]) => `${k}\u0000${v}\u0001`).join(''), labels };
+  const pairs = key.labels;
+  // Where the le pair's text starts in labelsKey (`name\u0000value\u0001` per pair, in order).
+  let at = 0;
+  for (let i = 0; i < pairs.length; i++) {
+    const [name, value] = pairs[i];
+    if (name === 'le') {
+      const labels = [...pairs.slice(0, i), ...pairs.slice(i + 1)];
+      const end = at + name.length + value.length + 2;
+      const group = key.labelsKey.slice(0, at) + key.labelsKey.slice(end);
+      return { le: parseBound(value), group, labels };
     }
-    bucketInfo.set(key, info);
+    at += name.length + value.length + 2;
   }
-  return info;
+  return null;
 }
 
 
