@@ -18,6 +18,10 @@ export function parseKey(text: string): ParsedKey | { problem: string } {
   return parseCanonicalKey(text) ?? parseKeyAsJson(text);
 }
 
+/** A backslash (an escape), or a control character (JSON allows none unescaped: JSON.parse rejects the key). */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const ESCAPE_OR_CONTROL = /[\\\u0000-\u001f]/;
+
 /**
  * A key as prometheus_client writes it (json.dumps with its default
  * separators and ASCII escapes, sort_keys=True), read without JSON.parse:
@@ -25,9 +29,6 @@ export function parseKey(text: string): ParsedKey | { problem: string } {
  * Undefined for anything else (an escape, another spacing, unsorted or
  * repeated label names, a value that is not a string): JSON.parse reads those.
  */
-/** A backslash (an escape), or a control character (JSON allows none unescaped: JSON.parse rejects the key). */
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const ESCAPE_OR_CONTROL = /[\\\u0000-\u001f]/;
 export function parseCanonicalKey(text: string): ParsedKey | undefined {
   if (ESCAPE_OR_CONTROL.test(text)) return undefined;
   const n = text.length;
