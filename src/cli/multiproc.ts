@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Metric } from '../model/metrics.js';
 import { resolveDirectories } from '../receivers/prometheus_multiproc/directories.js';
-import { mergeFiles } from '../receivers/prometheus_multiproc/merge.js';
+import { mergeFiles, type MergedFamily } from '../receivers/prometheus_multiproc/merge.js';
 import { renderPythonExposition } from '../receivers/prometheus_multiproc/exposition.js';
 import { floatToGoString } from '../encoding/python-float.js';
 import { MultiprocReader } from '../receivers/prometheus_multiproc/reader.js';
@@ -59,7 +59,8 @@ export async function multiprocCommand(argv: string[]): Promise<number> {
     console.error((err as Error).message);
     return 1;
   }
-  let text = '';
+  // Every directory is read before anything is printed: output is all or nothing.
+  const merged: MergedFamily[][] = [];
   const metrics: Metric[] = [];
   const skipped: Record<string, number> = {};
   let files = 0;
@@ -80,10 +81,11 @@ export async function multiprocCommand(argv: string[]): Promise<number> {
     for (const d of diagnoseReading(dir, reading, families, false)) if (d.code !== 'multiproc_damaged_files') console.error(`note: ${d.message}; ${d.fix}`);
     files += reading.files.length;
     entries += reading.entries;
-    if (format === 'prom') text += renderPythonExposition(families);
+    if (format === 'prom') merged.push(families);
     else metrics.push(...otlp!.familiesToMetrics(families, dirs.length > 1 ? { multiproc_dir: dir } : {}, Date.now(), new otlp!.CumulativeClock(), false));
   }
-  if (format === 'prom') process.stdout.write(text);
+  // Written as it is made (a large directory's text is never held whole); stdout to a file or a pipe is written synchronously.
+  if (format === 'prom') for (const families of merged) renderPythonExposition(families, (piece) => process.stdout.write(piece));
   else process.stdout.write(JSON.stringify(otlp!.toOtlpJson(metrics, { 'service.name': 'sglang-otel-bridge', 'host.name': hostname() })) + '\n');
   if (values.stats) {
     const ms = performance.now() - started;

@@ -92,6 +92,26 @@ for (const access of FILE_ACCESS) {
   });
 }
 
+describe('exposition.ts: renderPythonExposition', () => {
+  test('handed over in pieces (write), the same text as returned whole, in pieces of whole lines', () => {
+    const samples = Array.from({ length: 2500 }, (_, i) => ({ name: 'm', labels: [['i', String(i)]] as [string, string][], value: i / 4, attributes: undefined }));
+    const families: MergedFamily[] = [{ name: 'm', type: 'gauge', help: 'h', samples }];
+    for (const name of CASES) families.push(...mergeFiles(new MultiprocReader().read(path.join(FIXTURES, name)).files, floatToGoString));
+    const whole = renderPythonExposition(families);
+    const pieces: string[] = [];
+    assert.equal(renderPythonExposition(families, (p) => pieces.push(p)), '');
+    assert.ok(pieces.length >= 3, `${pieces.length} pieces`);
+    for (const p of pieces) assert.ok(p.endsWith('\n'));
+    assert.equal(pieces.join(''), whole);
+  });
+
+  test('labels out of order are printed sorted by name, equal names in their order (as a stable sort)', () => {
+    const labels: [string, string][] = [['shard', '0'], ['b', 'x'], ['a', '2'], ['a', '1'], ['le', '0.5']];
+    const text = renderPythonExposition([{ name: 'm', type: 'histogram', help: 'h', samples: [{ name: 'm_bucket', labels, value: 3, attributes: undefined }] }]);
+    assert.equal(text.split('\n')[2], 'm_bucket{a="2",a="1",b="x",le="0.5",shard="0"} 3.0');
+  });
+});
+
 describe('histograms grouped by the merge engine convert exactly as the same samples regrouped', () => {
   const convert = (families: readonly MergedFamily[]) => familiesToMetrics(families, { worker_id: 'w' }, 1_700_000_000_000, new CumulativeClock(), false);
   const withoutGroups = (families: readonly MergedFamily[]) => families.map((f) => ({ ...f, histograms: undefined }));

@@ -13,8 +13,13 @@ function escapeValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-export function renderPythonExposition(families: readonly MergedFamily[]): string {
-  const out = new Lines();
+/**
+ * The exposition of `families`. With `write`, it is handed over in pieces of
+ * about a thousand lines as they are made (and '' returned): a large
+ * directory's text is then never held whole.
+ */
+export function renderPythonExposition(families: readonly MergedFamily[], write?: (piece: string) => void): string {
+  const out = new Lines(write);
   for (const f of families) {
     const name = f.type === 'counter' ? `${f.name}_total` : f.name;
     out.push(`# HELP ${name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
@@ -28,11 +33,14 @@ export function renderPythonExposition(families: readonly MergedFamily[]): strin
 /**
  * Lines joined a thousand at a time: each line is made of pieces that are
  * garbage once joined, so they die young instead of being kept (and copied
- * by every collection) until the whole exposition is joined.
+ * by every collection) until the whole exposition is joined. With `write`,
+ * each thousand is handed over instead of kept.
  */
 class Lines {
   private readonly chunks: string[] = [];
   private lines: string[] = [];
+
+  constructor(private readonly write?: (piece: string) => void) {}
 
   push(line: string): void {
     if (this.lines.push(line) === 1024) this.flush();
@@ -44,7 +52,10 @@ class Lines {
   }
 
   private flush(): void {
-    if (this.lines.length) this.chunks.push(this.lines.join('\n') + '\n');
+    if (!this.lines.length) return;
+    const piece = this.lines.join('\n') + '\n';
+    if (this.write) this.write(piece);
+    else this.chunks.push(piece);
     this.lines = [];
   }
 }
@@ -80,21 +91,35 @@ function textAroundPid(name: string, labels: Labels): { before: string; after: s
 
 const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
-/** `{a="1",b="2"}`, names sorted (a copy is sorted only when out of order); '' without labels. */
+/**
+ * `{a="1",b="2"}`, names sorted; '' without labels. Pairs out of order (a
+ * histogram's `le` appended last) are written in order without sorting a
+ * copy: the next pair is the least name above the last one written.
+ */
 function labelText(labels: Labels): string {
   const n = labels.length;
   if (n === 0) return '';
-  let sorted = labels;
-  for (let i = 1; i < n; i++) {
-    if (labels[i - 1][0] > labels[i][0]) {
-      sorted = [...labels].sort(byName);
-      break;
-    }
-  }
+  let inOrder = true;
+  for (let i = 1; i < n && inOrder; i++) inOrder = labels[i - 1][0] <= labels[i][0];
   let text = '{';
-  for (let i = 0; i < n; i++) {
-    if (i) text += ',';
-    text += sorted[i][0] + '="' + escapeValue(sorted[i][1]) + '"';
+  if (inOrder) {
+    for (let i = 0; i < n; i++) {
+      if (i) text += ',';
+      text += labels[i][0] + '="' + escapeValue(labels[i][1]) + '"';
+    }
+  } else {
+    // Equal names keep their order (a stable sort's): ties go by index.
+    let last = -1;
+    for (let k = 0; k < n; k++) {
+      let next = -1;
+      for (let i = 0; i < n; i++) {
+        if (last >= 0 && (labels[i][0] < labels[last][0] || (labels[i][0] === labels[last][0] && i <= last))) continue;
+        if (next < 0 || labels[i][0] < labels[next][0]) next = i;
+      }
+      if (k) text += ',';
+      text += labels[next][0] + '="' + escapeValue(labels[next][1]) + '"';
+      last = next;
+    }
   }
   text += '}';
   // Built piece by piece, the text is a tree of pieces that the final join would walk piece by piece; reading a character makes it one flat string.
