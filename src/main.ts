@@ -13,7 +13,7 @@ const argv = process.argv.slice(2);
 main(argv).then(
   (code) => {
     process.exitCode = code;
-    if (ONE_SHOT.has(argv[0]) && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+    if (ONE_SHOT.has(argv[0])) exitOnceWritten(code);
     // Sockets and timers of a finished command must not keep the process alive.
     setTimeout(() => process.exit(code), 200).unref();
   },
@@ -22,3 +22,19 @@ main(argv).then(
     process.exit(1);
   },
 );
+
+/**
+ * Exits as soon as stdout and stderr have handed all they were given to the
+ * OS: at once, or when the last one drains (stdout to a pipe or socket is
+ * written asynchronously and can hold megabytes). Where no drain comes (a
+ * short write still pending), the process ends as any other.
+ */
+function exitOnceWritten(code: number): void {
+  const written = () => process.stdout.writableLength === 0 && process.stderr.writableLength === 0;
+  if (written()) process.exit(code);
+  const check = () => {
+    if (written()) process.exit(code);
+  };
+  process.stdout.on('drain', check);
+  process.stderr.on('drain', check);
+}

@@ -266,6 +266,19 @@ interface Family {
   readonly touchedGroups: BucketGroup[];
 }
 
+/**
+ * The slots of a keys array (the shared accumulators its entries add to, in
+ * entry order), their ids as a typed array, and the read in which a file
+ * with these keys was last added in full (every slot then touched: later
+ * files of that read with the same keys only add).
+ */
+interface ResolvedKeys {
+  readonly slots: Slot[];
+  ids: Int32Array;
+  added: number;
+}
+const EMPTY_IDS = new Int32Array(0);
+
 /** A histogram key's bucket bound, and its label set without `le`. */
 interface BucketInfo {
   readonly le: number;
@@ -304,7 +317,7 @@ export class MergeEngine {
    * reader's keys array (stable while the file is unchanged, and shared by
    * files with the same keys): they add to shared slots whatever the process.
    */
-  private readonly resolved = new WeakMap<readonly ParsedKey[], Slot[]>();
+  private readonly resolved = new WeakMap<readonly ParsedKey[], ResolvedKeys>();
   /** Shared slot of a key (counters, summaries, histograms): one lookup by object identity. */
   private readonly sharedSlot = new Map<ParsedKey, Slot>();
   /** Gauge series of each gauge keys array (shared by the processes whose files have those keys). */
@@ -371,10 +384,17 @@ export class MergeEngine {
 
   /** Counters, summaries, histograms: one addition per entry into a shared slot. */
   private add(f: FileEntries): void {
-    const slots = this.slotsOf(f);
+    const resolved = this.slotsOf(f);
     const { values } = f;
     const gen = this.gen;
     const sums = this.slotValues;
+    if (resolved.added === gen) {
+      // An earlier file of this read with the same keys touched every slot already: additions only.
+      const ids = resolved.ids;
+      for (let i = 0; i < ids.length; i++) sums[ids[i]] += values[i];
+      return;
+    }
+    const slots = resolved.slots;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i];
       const v = values[i];
@@ -395,6 +415,7 @@ export class MergeEngine {
       }
       sums[s.id] += v;
     }
+    resolved.added = gen;
   }
 
   /** Gauges: each entry's value is noted where it stands (file and entry); modes are applied at output. */
@@ -518,16 +539,21 @@ export class MergeEngine {
   }
 
   /** The slots of a counter, summary or histogram file's entries, resolving only entries not seen before. */
-  private slotsOf(f: FileEntries): Slot[] {
-    let slots = this.resolved.get(f.keys);
-    if (!slots) {
+  private slotsOf(f: FileEntries): ResolvedKeys {
+    let resolved = this.resolved.get(f.keys);
+    if (!resolved) {
       // A file that grew out of a shared template starts from the template's resolved slots.
       const base = f.copiedFrom ? this.resolved.get(f.copiedFrom) : undefined;
-      slots = base ? base.slice() : [];
-      this.resolved.set(f.keys, slots);
+      resolved = { slots: base ? base.slots.slice() : [], ids: EMPTY_IDS, added: 0 };
+      this.resolved.set(f.keys, resolved);
     }
-    for (let i = slots.length; i < f.keys.length; i++) slots.push(this.resolve(f.file, f.keys[i]));
-    return slots;
+    const slots = resolved.slots;
+    if (slots.length < f.keys.length) {
+      for (let i = slots.length; i < f.keys.length; i++) slots.push(this.resolve(f.file, f.keys[i]));
+      resolved.added = 0;
+    }
+    if (resolved.ids.length !== slots.length) resolved.ids = Int32Array.from(slots, (s) => s.id);
+    return resolved;
   }
 
   /** The rank labels (dp_rank, tp_rank, pp_rank) each process carries on its series, by pid. */
