@@ -11,7 +11,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs, { copyFileSync, existsSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import { floatToGoString } from '../../src/encoding/python-float.js';
 import { MappedFiles } from '../../src/receivers/prometheus_multiproc/mapped-files.js';
 import { MultiprocReader, type SkipReason } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { ROOT } from '../helpers/paths.js';
-import { dbFiles, FILE_ACCESS, expectedProm, locate, multiprocReader, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, scratchDirectories, tempDir, toTriples, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
+import { dbFiles, FILE_ACCESS, expectedProm, locate, multiprocReader, otlpJsonSamples, parseProm, patchBytes, pythonCollect, pythonExposition, runWriter, scratchDirectories, tempDir, toTriples, type DbLayout, type FileAccessMethod } from '../helpers/multiproc.js';
 
 const { copy, keep } = scratchDirectories();
 
@@ -355,6 +355,27 @@ describe('sglang-otel-bridge multiproc DIR', { timeout: 60_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, expectedProm('sglang'));
     assert.doesNotMatch(r.stderr, /warning/);
+  });
+
+  test('a large directory through a pipe read slowly: every line arrives, as prometheus_client prints them', async () => {
+    const dir = keep(tempDir('large'));
+    runWriter([dir, '--pids', '40', '--series', '100', '--layout', 'legacy']);
+    // The reader starts late: the pipe fills and the rest waits in the process, which must not exit before it is written.
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/main.js'), 'multiproc', dir], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.pause();
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stdout.resume();
+    assert.equal(await exited, 0);
+    const stdout = Buffer.concat(chunks).toString('utf8');
+    const lines = stdout.split('\n').length;
+    assert.ok(lines > 5000, `${lines} lines: more than one piece`);
+    // The same samples (prometheus_client orders a histogram's samples of this writer's files otherwise: order may differ).
+    const want = pythonExposition(dir);
+    assert.equal(lines, want.split('\n').length);
+    assert.deepEqual(parseProm(stdout).triples, parseProm(want).triples);
   });
 
   test('a missing directory: exit 1 with a message', () => {
