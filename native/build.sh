@@ -19,6 +19,6 @@ fail() {
 command -v "$cc" >/dev/null || fail "no C compiler ($cc)"
 [ -f "$include/node_api.h" ] || fail "no Node headers in $include"
 mkdir -p build
-"$cc" -O2 -Wall -Wextra -Werror -std=c11 -shared -fPIC -DNODE_GYP_MODULE_NAME=mapped_file \
-  -I"$include" mapped_file.c -o build/mapped_file.node.tmp || fail "the build of mapped_file.c failed"
+"$cc" -O2 -Wall -Wextra -Werror -std=c11 -shared -fPIC -pthread -DNODE_GYP_MODULE_NAME=mapped_file \
+  -I"$include" mapped_file.c file_batches.c napi_arguments.c -o build/mapped_file.node.tmp || fail "the build of mapped_file.c failed"
 mv build/mapped_file.node.tmp build/mapped_file.node

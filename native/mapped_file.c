@@ -32,18 +32,7 @@
  *                         when a range is out of bounds. other a Uint8Array
  *                         (a template with those fields zeroed). Reads only:
  *                         the mapping is read-only.
- *   readFiles(dir, names, from, buffer, meta)
- *                      -> the index after the last name read: reads the files
- *                         dir/names[from], dir/names[from + 1], ... one after
- *                         the other into buffer (each from a multiple of 8), as
- *                         long as they fit (and meta has room): of each, the
- *                         bytes in use (`used`, the header's first field) or, when
- *                         the header says an impossible `used`, the header alone.
- *                         meta[5k..5k+4] for the k-th file of the call: errno (0
- *                         when read; -1: alone larger than buffer, not read),
- *                         size, inode, where its bytes start, how many were read.
- *                         One call instead of five system calls per file from
- *                         JavaScript, for the reads of a fresh process.
+ *   readFiles, readFilesAhead, filesRead: see file_batches.c.
  *   unmap(buffer)      -> undefined: unmaps now and detaches the buffer
  *                         (otherwise the mapping goes when the buffer is collected)
  *   faults()           -> how many times a mapped page was found past the end of
@@ -63,6 +52,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <node_api.h>
+#include "napi_arguments.h"
+#include "file_batches.h"
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -157,35 +148,6 @@ static void finalize_region(napi_env env, void *data, void *hint) {
   free(r);
   (void)env;
   (void)data;
-}
-
-/* The path argument, or NULL (a JavaScript exception pending) when it is not a string that fits. */
-static int path_argument(napi_env env, napi_value value, char *out) {
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, out, PATH_MAX, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "path must be a string");
-    return -1;
-  }
-  if (length >= PATH_MAX - 1) {
-    napi_throw_range_error(env, NULL, "path too long");
-    return -1;
-  }
-  return 0;
-}
-
-/* The call's first `n` arguments into argv, or false (a TypeError naming `usage` pending) when fewer were given. */
-static bool arguments_of(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
-  size_t argc = n;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc >= n) return true;
-  napi_throw_type_error(env, NULL, usage);
-  return false;
-}
-
-static napi_value number(napi_env env, double v) {
-  napi_value out;
-  napi_create_double(env, v, &out);
-  return out;
 }
 
 static napi_value map_file(napi_env env, napi_callback_info info) {
@@ -293,18 +255,6 @@ static napi_value list_directory(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* A typed array argument's data and length, or -1 (a JavaScript exception pending). */
-static int typed_argument(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok || type != want) {
-    napi_throw_type_error(env, NULL, want == napi_int32_array ? "expected an Int32Array" : want == napi_uint8_array ? "expected a Uint8Array" : "expected a Float64Array");
-    return -1;
-  }
-  return 0;
-}
-
 /*
  * The bytes of one file inside an ArrayBuffer: `limit` bytes from `base`
  * (a mapping: base 0 and its size; a batch of readFiles: where the file was
@@ -410,98 +360,6 @@ static napi_value same_outside_values(napi_env env, napi_callback_info info) {
   return number(env, memcmp(a + at, b + at, end - at) == 0 ? 1 : 0);
 }
 
-/* Reads up to `length` bytes from the start of `fd` into `into`; the bytes read, or -1 (errno set). */
-static ssize_t read_start(int fd, char *into, size_t length) {
-  size_t got = 0;
-  while (got < length) {
-    ssize_t n = pread(fd, into + got, length - got, (off_t)got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    if (n == 0) break;
-    got += (size_t)n;
-  }
-  return (ssize_t)got;
-}
-
-static napi_value read_files(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  char path[PATH_MAX];
-  bool is_array = false, is_buffer = false;
-  if (!arguments_of(env, info, 5, argv, "readFiles(dir, names, from, buffer, meta)") || path_argument(env, argv[0], path) != 0) return NULL;
-  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_is_arraybuffer(env, argv[3], &is_buffer) != napi_ok || !is_buffer) {
-    napi_throw_type_error(env, NULL, "readFiles(dir, names, from, buffer, meta)");
-    return NULL;
-  }
-  uint32_t count;
-  napi_get_array_length(env, argv[1], &count);
-  double from_value = 0;
-  napi_get_value_double(env, argv[2], &from_value);
-  void *buffer_data;
-  size_t buffer_size;
-  napi_get_arraybuffer_info(env, argv[3], &buffer_data, &buffer_size);
-  void *meta_data;
-  size_t meta_length;
-  if (typed_argument(env, argv[4], napi_float64_array, &meta_data, &meta_length) != 0) return NULL;
-  double *meta = meta_data;
-  size_t dir_length = strlen(path);
-  if (dir_length + 2 >= PATH_MAX) {
-    napi_throw_range_error(env, NULL, "path too long");
-    return NULL;
-  }
-  path[dir_length++] = '/';
-  uint32_t k = from_value > 0 ? (uint32_t)from_value : 0;
-  size_t at = 0;
-  for (size_t slot = 0; k < count && (slot + 1) * 5 <= meta_length; k++, slot++) {
-    napi_value name_value;
-    size_t name_length = 0;
-    napi_get_element(env, argv[1], k, &name_value);
-    if (napi_get_value_string_utf8(env, name_value, path + dir_length, PATH_MAX - dir_length, &name_length) != napi_ok || dir_length + name_length >= PATH_MAX - 1) {
-      napi_throw_type_error(env, NULL, "names must be file names");
-      return NULL;
-    }
-    double *m = meta + slot * 5; /* errno, size, inode, where its bytes start in buffer, how many */
-    m[0] = 0, m[1] = 0, m[2] = 0, m[3] = (double)at, m[4] = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      m[0] = errno;
-      continue;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-      m[0] = errno;
-      close(fd);
-      continue;
-    }
-    m[1] = (double)st.st_size, m[2] = (double)st.st_ino;
-    size_t want = 0;
-    if (st.st_size > 0) {
-      int32_t used = 0;
-      ssize_t got = pread(fd, &used, sizeof used, 0);
-      size_t size = (size_t)st.st_size;
-      /* The bytes in use when the header says a possible `used`; else the header alone (the reader says what is wrong). */
-      want = got == (ssize_t)sizeof used && used >= 8 && (size_t)used <= size ? (size_t)used : (size < 8 ? size : 8);
-    }
-    if (at + want > buffer_size) {
-      close(fd);
-      if (slot == 0) {
-        m[0] = -1; /* alone larger than the buffer: the caller reads it another way */
-        k++;
-      }
-      break;
-    }
-    ssize_t got = want ? read_start(fd, (char *)buffer_data + at, want) : 0;
-    if (got < 0) m[0] = errno;
-    else {
-      m[4] = (double)got;
-      at += ((size_t)got + 7) & ~(size_t)7;
-    }
-    close(fd);
-  }
-  return number(env, k);
-}
-
 static napi_value faults(napi_env env, napi_callback_info info) {
   (void)info;
   return number(env, fault_count);
@@ -516,11 +374,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"list", NULL, list_directory, NULL, NULL, NULL, napi_default, NULL},
       {"gather", NULL, gather, NULL, NULL, NULL, napi_default, NULL},
       {"sameOutsideValues", NULL, same_outside_values, NULL, NULL, NULL, napi_default, NULL},
-      {"readFiles", NULL, read_files, NULL, NULL, NULL, napi_default, NULL},
       {"unmap", NULL, unmap_file, NULL, NULL, NULL, napi_default, NULL},
       {"faults", NULL, faults, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  define_file_batches(env, exports);
   return exports;
 }
 

@@ -5,7 +5,9 @@
  * a file replaced under the same name, or grown past its mapped size, is
  * mapped again; mappings go with their files; a SIGBUS that is not about a
  * mapping still kills the process. Every value read through a mapping is
- * compared with a fresh read(2) reader on the same bytes.
+ * compared with a fresh read(2) reader on the same bytes. Files read with
+ * read(2) in batches, the next one on the native module's thread, read as
+ * a reader without the module reads them.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { floatToGoString } from '../../src/encoding/python-float.js';
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
-import { MappedFiles, nativeMaps } from '../../src/receivers/prometheus_multiproc/mapped-files.js';
+import { FileBatch, MappedFiles, nativeMaps } from '../../src/receivers/prometheus_multiproc/mapped-files.js';
 import { mergeFiles } from '../../src/receivers/prometheus_multiproc/merge.js';
 import { MultiprocReader } from '../../src/receivers/prometheus_multiproc/reader.js';
 import { ROOT } from '../helpers/paths.js';
@@ -40,6 +42,67 @@ describe('the native module', () => {
     const reader = new MultiprocReader('auto', 'auto');
     assert.equal(reader.access, 'mmap');
     assert.equal(reader.mmapProblem, undefined);
+  });
+});
+
+describe('file access read: files read in batches, the next batch read ahead on a thread of the native module', () => {
+  test('readFilesAhead then filesRead: the same bytes and numbers as readFiles; the batch cannot be read meanwhile', () => {
+    const dir = copy('sglang');
+    const names = dbFiles(dir);
+    const files = new MappedFiles(nativeMaps().native!);
+    const now = new FileBatch();
+    const ahead = new FileBatch();
+    for (const from of [0, 3, names.length - 1, names.length]) {
+      const end = files.readFiles(dir, names, from, now);
+      files.readFilesAhead(dir, names, from, ahead);
+      assert.throws(() => ahead.errno(0), /being read/);
+      assert.throws(() => files.readFilesAhead(dir, names, from, ahead), /being read already/);
+      assert.equal(files.filesRead(ahead), end);
+      assert.equal(end, names.length);
+      for (let k = 0; k < end - from; k++) {
+        assert.equal(ahead.errno(k), now.errno(k));
+        assert.equal(ahead.size(k), now.size(k));
+        assert.equal(ahead.ino(k), now.ino(k));
+        assert.deepEqual(ahead.file(k).bytes, now.file(k).bytes);
+        assert.deepEqual(ahead.file(k).bytes, readFileSync(path.join(dir, names[from + k])).subarray(0, ahead.file(k).bytes.length));
+      }
+    }
+    assert.throws(() => files.filesRead(ahead), /no reads were started/);
+  });
+
+  test('more files than a batch holds: read batch after batch (each next one read ahead), as a reader without the native module reads them', () => {
+    const dir = copy('sglang');
+    for (const name of dbFiles(dir)) {
+      // 250 more processes' files for each (copies under other pids): more than the 1,024 files of a batch.
+      for (let p = 0; p < 250; p++) copyFileSync(path.join(dir, name), path.join(dir, name.replace(/_(\d+)\.db$/, (_m, pid) => `_${Number(pid) * 1000 + p}.db`)));
+    }
+    assert.ok(dbFiles(dir).length > 2 * 1024, `${dbFiles(dir).length} files`);
+    const plain = text(new MultiprocReader('auto', 'read', { native: false }), dir);
+    const batched = new MultiprocReader('auto', 'read');
+    for (let pass = 0; pass < 2; pass++) {
+      const got = text(batched, dir);
+      assert.deepEqual(got.reading.skipped, []);
+      assert.equal(got.reading.files.length, plain.reading.files.length);
+      assert.equal(got.text, plain.text);
+    }
+    batched.close();
+  });
+
+  test('reads started and never waited for: the handle, once collected, waits for them and lets go (no crash)', () => {
+    const dir = copy('sglang');
+    const module = pathToFileURL(path.join(ROOT, 'src/receivers/prometheus_multiproc/mapped-files.ts')).href;
+    const code = `
+      const { MappedFiles, FileBatch, nativeMaps } = await import(${JSON.stringify(module)});
+      const { readdirSync } = await import('node:fs');
+      const names = readdirSync(${JSON.stringify(dir)}).filter((n) => n.endsWith('.db'));
+      const files = new MappedFiles(nativeMaps().native);
+      for (let i = 0; i < 50; i++) files.readFilesAhead(${JSON.stringify(dir)}, names, 0, new FileBatch(1 << 16, 64));
+      for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
+      console.log('alive');
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'alive');
   });
 });
 

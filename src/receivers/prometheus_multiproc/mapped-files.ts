@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url';
  *
  * Also, for files mapped or not: values taken and files compared with their
  * templates in C (`gather`, `sameOutsideValues`), and files read with read(2)
- * in batches (`readFiles`, FileBatch: one call for many files).
+ * in batches (`readFiles`, FileBatch: one call for many files), the next
+ * batch while the last one is worked on (`readFilesAhead`: on a thread of
+ * the native module's own).
  */
 interface NativeMaps {
   map(file: string): [errno: number, size: number, ino: number, buffer: ArrayBuffer | null];
@@ -27,9 +29,15 @@ interface NativeMaps {
   gather(buffer: ArrayBuffer, base: number, limit: number, offsets: Int32Array, count: number, values: Float64Array, timestamps: Float64Array | null): number;
   sameOutsideValues(buffer: ArrayBuffer, base: number, end: number, from: number, other: Uint8Array, otherStart: number, offsets: Int32Array, first: number, width: number): number;
   readFiles(dir: string, names: readonly string[], from: number, buffer: ArrayBuffer, meta: Float64Array): number;
+  readFilesAhead(dir: string, names: readonly string[], from: number, buffer: ArrayBuffer, meta: Float64Array): ReadAhead;
+  filesRead(handle: ReadAhead): number;
   unmap(buffer: ArrayBuffer): void;
   faults(): number;
 }
+
+/** The native module's handle on reads started by readFilesAhead. */
+declare const readAhead: unique symbol;
+type ReadAhead = { readonly [readAhead]: true };
 
 /** native/build/mapped_file.node, from src/receivers/prometheus_multiproc or dist/receivers/prometheus_multiproc. */
 const ADDON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/build/mapped_file.node');
@@ -178,6 +186,24 @@ export class MappedFiles {
     return this.native.readFiles(dir, names, from, batch.buffer, batch.meta);
   }
 
+  /**
+   * Starts reading files of `dir` into `batch` as readFiles does, on a
+   * thread of the native module's own: the batch is being written until
+   * filesRead(batch), and not to be read before.
+   */
+  readFilesAhead(dir: string, names: readonly string[], from: number, batch: FileBatch): void {
+    if (batch.pending !== undefined) throw new Error('the batch is being read already');
+    batch.pending = this.native.readFilesAhead(dir, names, from, batch.buffer, batch.meta);
+  }
+
+  /** Waits for the reads readFilesAhead started into `batch`: the index after the last name read. */
+  filesRead(batch: FileBatch): number {
+    const handle = batch.pending;
+    if (handle === undefined) throw new Error('no reads were started into the batch');
+    batch.pending = undefined;
+    return this.native.filesRead(handle);
+  }
+
   /** `offsets` as the native functions take them (cached while the array keeps its length: arrays only grow). */
   private packed(offsets: readonly number[]): Int32Array {
     let packed = this.packedOffsets.get(offsets);
@@ -233,8 +259,12 @@ export class FileBatch {
     this.meta = new Float64Array(5 * files);
   }
 
+  /** Reads started by MappedFiles.readFilesAhead and not yet waited for: the batch is being written. */
+  pending: ReadAhead | undefined;
+
   /** The errno of file `k` of the batch (0: read; -1: larger than the batch, not read). */
   errno(k: number): number {
+    if (this.pending !== undefined) throw new Error('the batch is being read: wait for it with filesRead');
     return this.meta[5 * k];
   }
 

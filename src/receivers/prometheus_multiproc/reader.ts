@@ -196,8 +196,10 @@ export class MultiprocReader {
    * files compared in C) when it is loaded; else everything is done here.
    */
   private readonly native: MappedFiles | undefined;
-  /** Files read ahead by the native module (access read): which names of which directory it holds. */
+  /** Files read by the native module in one call (access read): which names of which directory the batch holds. */
   private batch: { files: FileBatch; dir: string; names: readonly string[]; start: number; end: number } | undefined;
+  /** The next batch, being read by the native module while the current one is worked on. */
+  private ahead: { files: FileBatch; dir: string; names: readonly string[]; start: number } | undefined;
   /** Why files are read with read(2) although access is auto (the native module is missing). */
   readonly mmapProblem: string | undefined;
 
@@ -301,6 +303,9 @@ export class MultiprocReader {
 
   /** Unmaps every mapped file now (otherwise they go when collected); the reader may read again. */
   close(): void {
+    if (this.ahead !== undefined) this.native!.filesRead(this.ahead.files);
+    this.ahead = undefined;
+    this.batch = undefined;
     this.mapped?.forgetAll();
     this.files.clear();
     this.listed.clear();
@@ -423,15 +428,39 @@ export class MultiprocReader {
    */
   private readBatched(file: string, name: DbFileName, known: CachedFile | undefined, dir: string, names: readonly string[], index: number): FileReading | { reason: SkipReason; detail: string } | undefined {
     let b = this.batch;
-    if (b === undefined || b.names !== names || b.dir !== dir || index < b.start || index >= b.end) {
-      const files = b?.files ?? new FileBatch();
-      this.batch = b = { files, dir, names, start: index, end: this.native!.readFiles(dir, names, index, files) };
-    }
+    if (b === undefined || b.names !== names || b.dir !== dir || index < b.start || index >= b.end) b = this.batchOf(dir, names, index);
     const k = index - b.start;
     const errno = b.files.errno(k);
     if (errno === -1) return undefined;
     if (errno !== 0) return openFailure(errnoName(errno));
     return this.readBytes(file, name, known, b.files.size(k), b.files.ino(k), b.files.file(k));
+  }
+
+  /**
+   * The batch holding file `index` of `names`: the one read ahead when it
+   * starts there, else one read now; and the reads of the batch after it
+   * started, into the batch given up (two batches take turns).
+   */
+  private batchOf(dir: string, names: readonly string[], index: number): NonNullable<MultiprocReader['batch']> {
+    const native = this.native!;
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    let b: NonNullable<MultiprocReader['batch']>;
+    if (ahead !== undefined) {
+      const end = native.filesRead(ahead.files);
+      if (ahead.dir === dir && ahead.names === names && ahead.start === index) b = { files: ahead.files, dir, names, start: index, end };
+      else b = { files: ahead.files, dir, names, start: index, end: native.readFiles(dir, names, index, ahead.files) };
+    } else {
+      const files = this.batch?.files ?? new FileBatch();
+      b = { files, dir, names, start: index, end: native.readFiles(dir, names, index, files) };
+    }
+    if (b.end < names.length) {
+      const spare = this.batch !== undefined && this.batch.files !== b.files ? this.batch.files : new FileBatch();
+      native.readFilesAhead(dir, names, b.end, spare);
+      this.ahead = { files: spare, dir, names, start: b.end };
+    }
+    this.batch = b;
+    return b;
   }
 
   /** Takes the values of a mapped file whose entries are as last read, into its arrays; its last result then holds again. */
