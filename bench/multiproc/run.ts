@@ -10,12 +10,18 @@
  * For each size: shared/tools/multiproc-writer.py --layout legacy (the layout
  * Debian's 0.16 reads), then
  * - one-shot: a fresh process each, wall time, median of N:
- *   `python_side.py oneshot DIR` beside `node dist/main.js multiproc DIR`;
+ *   `python_side.py oneshot DIR` beside `node dist/main.js multiproc DIR`,
+ *   each with its stdout to a file (the measure: read, merge, print), and
+ *   again each with its stdout read by this process through a socket (what
+ *   a Node.js parent's execFile gives; shown beside: the reader's side of
+ *   the transfer then shares the machine with the process measured);
  * - steady state: one long-lived process each, re-reading after every step of
  *   changes (multiproc-writer.py --append-step K appends K series to every
  *   file, and a value in every counter file is rewritten in place):
  *   `python_side.py serve` beside bench/multiproc/bridge_side.ts (the real
- *   receiver's pass plus the exporter's render), median of the steps;
+ *   receiver's pass plus the exporter's render). The first steps warm up
+ *   (both sides take them; the bridge's compiler settles on the paths that
+ *   appends take): reported, not counted; then the median of the steps;
  * - the outputs of both sides agree (same samples; values within 1e-9 relative):
  *   one-shot, and the steady state after its last step;
  * then the current layout (value + timestamp) for the bridge alone.
@@ -40,6 +46,8 @@ const { values: cli } = parseArgs({ options: { quick: { type: 'boolean', default
 const sizes = (cli.sizes ?? (cli.quick ? '500' : '500,2000')).split(',').map(Number);
 const repeats = cli.quick ? 3 : 5;
 const steps = cli.quick ? 3 : 5;
+/** Steps taken by both sides before the counted ones (JIT warm-up of the append paths). */
+const warmupSteps = cli.quick ? 1 : 3;
 const series = Number(cli.series);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -69,10 +77,23 @@ function bumpCounters(dir: string, step: number): void {
   }
 }
 
-function timeOnce(cmd: string, args: string[]): { ms: number; out: string } {
-  const t0 = process.hrtime.bigint();
-  const out = execFileSync(cmd, args, { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return { ms: ms(t0), out };
+/** One run of a command: its stdout to `toFile` (then read back), or through a socket to this process. */
+function timeOnce(cmd: string, args: string[], toFile: string | undefined): { ms: number; out: string } {
+  if (toFile === undefined) {
+    const t0 = process.hrtime.bigint();
+    const out = execFileSync(cmd, args, { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return { ms: ms(t0), out };
+  }
+  const fd = openSync(toFile, 'w');
+  let took: number;
+  try {
+    const t0 = process.hrtime.bigint();
+    execFileSync(cmd, args, { stdio: ['ignore', fd, 'ignore'] });
+    took = ms(t0);
+  } finally {
+    closeSync(fd);
+  }
+  return { ms: took, out: readFileSync(toFile, 'utf8') };
 }
 
 /**
@@ -141,39 +162,54 @@ async function steady(dir: string, pids: number, layout: string, withPython: boo
   try {
     const firstBridge = await bridge.pass(); // the cold read: every key parsed
     const firstPython = python ? await python.pass() : NaN;
+    const warmup = { bridge: [] as number[], python: [] as number[] };
     const b: number[] = [];
     const p: number[] = [];
-    for (let step = 1; step <= steps; step++) {
+    for (let step = 1; step <= warmupSteps + steps; step++) {
       write(dir, pids, layout, step);
       bumpCounters(dir, step);
-      b.push(await bridge.pass());
-      if (python) p.push(await python.pass());
+      const counted = step > warmupSteps;
+      (counted ? b : warmup.bridge).push(await bridge.pass());
+      if (python) (counted ? p : warmup.python).push(await python.pass());
     }
     // After the last step: both sides' expositions of the changed directory agree.
     const outputs = python ? agree(await bridge.last(`${dir}.bridge.txt`), await python.last(`${dir}.python.txt`)) : 'n/a';
-    return { bridgeFirstMs: firstBridge, pythonFirstMs: firstPython, bridgeMs: median(b), pythonMs: python ? median(p) : NaN, bridgeAll: b, pythonAll: p, outputs };
+    return { bridgeFirstMs: firstBridge, pythonFirstMs: firstPython, warmupBridge: warmup.bridge, warmupPython: warmup.python, bridgeMs: median(b), pythonMs: python ? median(p) : NaN, bridgeAll: b, pythonAll: p, outputs };
   } finally {
     bridge.stop();
     python?.stop();
   }
 }
 
+/** The one-shot of each side, `repeats` times taking turns: to a file (the figures), and through a socket (shown beside). */
 function oneShot(dir: string, withPython: boolean) {
-  const b: number[] = [];
-  const p: number[] = [];
-  let bridgeOut = '';
-  let pythonOut = '';
+  const bridge = { file: [] as number[], socket: [] as number[], out: '' };
+  const python = { file: [] as number[], socket: [] as number[], out: '' };
+  const out = `${dir}.oneshot.txt`;
   for (let i = 0; i < repeats; i++) {
-    const r = timeOnce(process.execPath, [MAIN, 'multiproc', dir]);
-    b.push(r.ms);
-    bridgeOut = r.out;
-    if (withPython) {
-      const q = timeOnce(PYTHON, [PY_SIDE, 'oneshot', dir]);
-      p.push(q.ms);
-      pythonOut = q.out;
+    for (const toFile of [out, undefined]) {
+      const r = timeOnce(process.execPath, [MAIN, 'multiproc', dir], toFile);
+      (toFile ? bridge.file : bridge.socket).push(r.ms);
+      bridge.out = r.out;
+      if (withPython) {
+        const q = timeOnce(PYTHON, [PY_SIDE, 'oneshot', dir], toFile);
+        (toFile ? python.file : python.socket).push(q.ms);
+        python.out = q.out;
+      }
     }
   }
-  return { bridgeMs: median(b), pythonMs: withPython ? median(p) : NaN, outputs: withPython ? agree(bridgeOut, pythonOut) : 'n/a', bridgeAll: b, pythonAll: p };
+  rmSync(out, { force: true });
+  return {
+    bridgeMs: median(bridge.file),
+    pythonMs: withPython ? median(python.file) : NaN,
+    bridgeSocketMs: median(bridge.socket),
+    pythonSocketMs: withPython ? median(python.socket) : NaN,
+    outputs: withPython ? agree(bridge.out, python.out) : 'n/a',
+    bridgeAll: bridge.file,
+    pythonAll: python.file,
+    bridgeSocketAll: bridge.socket,
+    pythonSocketAll: python.socket,
+  };
 }
 
 async function main() {
@@ -194,6 +230,7 @@ async function main() {
       const st = await steady(stable, pids, 'legacy', true);
       results.push({ layout: 'legacy', pids, series, files, oneShot: once, steady: st });
       rows.push([`legacy ${pids} processes (${files} files), one-shot`, `${once.pythonMs.toFixed(0)} ms`, `${once.bridgeMs.toFixed(0)} ms`, ratio(once.pythonMs, once.bridgeMs), '>= 5x', once.pythonMs / once.bridgeMs >= 5 ? 'yes' : 'NO', once.outputs]);
+      rows.push([`  the same, stdout through a socket`, `${once.pythonSocketMs.toFixed(0)} ms`, `${once.bridgeSocketMs.toFixed(0)} ms`, ratio(once.pythonSocketMs, once.bridgeSocketMs), '', '', '']);
       rows.push([`legacy ${pids} processes, steady state`, `${st.pythonMs.toFixed(0)} ms`, `${st.bridgeMs.toFixed(1)} ms`, ratio(st.pythonMs, st.bridgeMs), '>= 25x', st.pythonMs / st.bridgeMs >= 25 ? 'yes' : 'NO', st.outputs]);
       rmSync(dir, { recursive: true, force: true });
       rmSync(stable, { recursive: true, force: true });
@@ -213,7 +250,7 @@ async function main() {
   const head = ['case', 'prometheus_client', 'bridge', 'ratio', 'target', 'met', 'outputs'];
   console.log(`\n| ${head.join(' | ')} |\n| ${head.map(() => '---').join(' | ')} |`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  const machine = { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString(), series, repeats, steps };
+  const machine = { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString(), series, repeats, steps, warmupSteps };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   const file = path.join(ROOT, `bench/results/multiproc-${machine.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ machine, results }, null, 1));
