@@ -19,9 +19,9 @@
  *   changes (multiproc-writer.py --append-step K appends K series to every
  *   file, and a value in every counter file is rewritten in place):
  *   `python_side.py serve` beside bench/multiproc/bridge_side.ts (the real
- *   receiver's pass plus the exporter's render). The first steps warm up
- *   (both sides take them; the bridge's compiler settles on the paths that
- *   appends take): reported, not counted; then the median of the steps;
+ *   receiver's pass plus the exporter's render), median of the steps (every
+ *   one counted: the first steps take the bridge's compiler onto the paths
+ *   appends take, and warm-up steps would only measure larger directories);
  * - the outputs of both sides agree (same samples; values within 1e-9 relative):
  *   one-shot, and the steady state after its last step;
  * then the current layout (value + timestamp) for the bridge alone.
@@ -46,8 +46,6 @@ const { values: cli } = parseArgs({ options: { quick: { type: 'boolean', default
 const sizes = (cli.sizes ?? (cli.quick ? '500' : '500,2000')).split(',').map(Number);
 const repeats = cli.quick ? 3 : 5;
 const steps = cli.quick ? 3 : 5;
-/** Steps taken by both sides before the counted ones (JIT warm-up of the append paths). */
-const warmupSteps = cli.quick ? 1 : 3;
 const series = Number(cli.series);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -162,19 +160,17 @@ async function steady(dir: string, pids: number, layout: string, withPython: boo
   try {
     const firstBridge = await bridge.pass(); // the cold read: every key parsed
     const firstPython = python ? await python.pass() : NaN;
-    const warmup = { bridge: [] as number[], python: [] as number[] };
     const b: number[] = [];
     const p: number[] = [];
-    for (let step = 1; step <= warmupSteps + steps; step++) {
+    for (let step = 1; step <= steps; step++) {
       write(dir, pids, layout, step);
       bumpCounters(dir, step);
-      const counted = step > warmupSteps;
-      (counted ? b : warmup.bridge).push(await bridge.pass());
-      if (python) (counted ? p : warmup.python).push(await python.pass());
+      b.push(await bridge.pass());
+      if (python) p.push(await python.pass());
     }
     // After the last step: both sides' expositions of the changed directory agree.
     const outputs = python ? agree(await bridge.last(`${dir}.bridge.txt`), await python.last(`${dir}.python.txt`)) : 'n/a';
-    return { bridgeFirstMs: firstBridge, pythonFirstMs: firstPython, warmupBridge: warmup.bridge, warmupPython: warmup.python, bridgeMs: median(b), pythonMs: python ? median(p) : NaN, bridgeAll: b, pythonAll: p, outputs };
+    return { bridgeFirstMs: firstBridge, pythonFirstMs: firstPython, bridgeMs: median(b), pythonMs: python ? median(p) : NaN, bridgeAll: b, pythonAll: p, outputs };
   } finally {
     bridge.stop();
     python?.stop();
@@ -250,7 +246,7 @@ async function main() {
   const head = ['case', 'prometheus_client', 'bridge', 'ratio', 'target', 'met', 'outputs'];
   console.log(`\n| ${head.join(' | ')} |\n| ${head.map(() => '---').join(' | ')} |`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  const machine = { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString(), series, repeats, steps, warmupSteps };
+  const machine = { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString(), series, repeats, steps };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   const file = path.join(ROOT, `bench/results/multiproc-${machine.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ machine, results }, null, 1));
