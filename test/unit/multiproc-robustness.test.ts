@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs, { copyFileSync, existsSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
+import { pidAlive } from '../../src/receivers/prometheus_multiproc/diagnose.js';
 import { renderPythonExposition } from '../../src/receivers/prometheus_multiproc/exposition.js';
 import { mergeFiles } from '../../src/receivers/prometheus_multiproc/merge.js';
 import { floatToGoString } from '../../src/encoding/python-float.js';
@@ -398,5 +399,18 @@ describe('sglang-otel-bridge multiproc DIR', { timeout: 60_000 }, () => {
     const names = (request.resourceMetrics[0].scopeMetrics[0].metrics as { name: string }[]).map((m) => m.name).sort();
     assert.deepEqual(names, Object.keys(parseProm(want).type).sort());
     assert.ok(names.includes('sglang:time_to_first_token_seconds') && names.includes('sglang:num_running_reqs') && names.includes('sglang:realtime_tokens_total'));
+  });
+});
+
+// ------------------------------------------------------------------ liveness
+
+describe('diagnose.ts: pidAlive (from a listing of /proc)', () => {
+  test('this process is alive; an exited child is not; a pid that is not a number is unknown', () => {
+    const child = spawnSync('/bin/true');
+    assert.equal(child.status, 0);
+    assert.equal(pidAlive(String(process.pid)), true);
+    assert.equal(pidAlive(String(child.pid)), false);
+    assert.equal(pidAlive('4194305'), false); // above Linux's largest pid
+    assert.equal(pidAlive('abc'), undefined);
   });
 });

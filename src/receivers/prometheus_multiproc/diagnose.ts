@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import type { DirectoryReading } from './reader.js';
 import type { MergedFamily } from './merge.js';
 
@@ -13,20 +13,26 @@ export interface Diagnosis {
   readonly fix: string;
 }
 
-const liveness = new Map<string, { alive: boolean; checkedAtMs: number }>();
-/** How long a pid's liveness is trusted before /proc is asked again (thousands of files per pass). */
+/** How long a listing of /proc is trusted before it is read again (thousands of files per pass). */
 const LIVENESS_TTL_MS = 10_000;
+let live: { pids: Set<string>; listedAtMs: number } | undefined;
 
-/** Whether a pid is a live process on this host; undefined when the pid is not a number. */
+/**
+ * Whether a pid is a live process on this host (listed in /proc: one
+ * directory read for every pid of a pass); undefined when the pid is not a
+ * number, or /proc cannot be read.
+ */
 export function pidAlive(pid: string): boolean | undefined {
   if (!/^\d+$/.test(pid)) return undefined;
   const now = Date.now();
-  const known = liveness.get(pid);
-  if (known && now - known.checkedAtMs < LIVENESS_TTL_MS) return known.alive;
-  if (liveness.size > 100_000) liveness.clear();
-  const alive = existsSync(`/proc/${pid}`);
-  liveness.set(pid, { alive, checkedAtMs: now });
-  return alive;
+  if (live === undefined || now - live.listedAtMs >= LIVENESS_TTL_MS) {
+    try {
+      live = { pids: new Set(readdirSync('/proc').filter((n) => /^\d+$/.test(n))), listedAtMs: now };
+    } catch {
+      return undefined;
+    }
+  }
+  return live.pids.has(pid);
 }
 
 export function diagnoseMissing(dir: string): Diagnosis {

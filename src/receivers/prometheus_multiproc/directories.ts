@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { opendirSync, readdirSync, statSync, type Dir } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -23,11 +23,21 @@ function isDir(p: string): boolean {
   }
 }
 
+/** Whether `dir` holds a `.db` file: entries are read until the first one (not the whole listing of thousands of files, at every pass). */
 function hasDbFiles(dir: string): boolean {
+  let entries: Dir;
   try {
-    return readdirSync(dir).some((n) => n.endsWith('.db'));
+    entries = opendirSync(dir);
   } catch {
     return false;
+  }
+  try {
+    for (let e = entries.readSync(); e !== null; e = entries.readSync()) if (e.name.endsWith('.db')) return true;
+    return false;
+  } catch {
+    return false;
+  } finally {
+    entries.closeSync();
   }
 }
 
