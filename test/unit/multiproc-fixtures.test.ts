@@ -105,6 +105,28 @@ describe('exposition.ts: renderPythonExposition', () => {
     assert.equal(pieces.join(''), whole);
   });
 
+  test('samples sharing their leading pairs (a histogram\'s buckets) print each its own labels', () => {
+    const a: [string, string] = ['tp_rank', '0'];
+    const b: [string, string] = ['model_name', 'm"x'];
+    const sets: [string, string][][] = [
+      [a, b, ['le', '0.5']],
+      [a, b, ['le', '1.0']],
+      [a, b, ['quantile', 'x"y']],
+      [a, ['le', '2.0']],
+      [a, b, ['zz', 'last']],
+      [a, b, ['zz', 'again']],
+      [['tp_rank', '0'], b, ['zz', 'copy']],
+      [a, ['model_name', 'other'], ['zz', 'other pairs']],
+      [b, a, ['a', '\\']],
+      [b, a, ['a', 'b\nc']],
+    ];
+    const samples = sets.map((labels) => ({ name: 'm', labels, value: 1, attributes: undefined }));
+    const lines = renderPythonExposition([{ name: 'm', type: 'gauge', help: 'h', samples }]).split('\n').slice(2, -1);
+    const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+    const want = sets.map((labels) => `m{${[...labels].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([k, v]) => `${k}="${escape(v)}"`).join(',')}} 1.0`);
+    assert.deepEqual(lines, want);
+  });
+
   test('labels out of order are printed sorted by name, equal names in their order (as a stable sort)', () => {
     const labels: [string, string][] = [['shard', '0'], ['b', 'x'], ['a', '2'], ['a', '1'], ['le', '0.5']];
     const text = renderPythonExposition([{ name: 'm', type: 'histogram', help: 'h', samples: [{ name: 'm_bucket', labels, value: 3, attributes: undefined }] }]);

@@ -20,12 +20,13 @@ function escapeValue(v: string): string {
  */
 export function renderPythonExposition(families: readonly MergedFamily[], write?: (piece: string) => void): string {
   const out = new Lines(write);
+  const labelTexts = new LabelTexts();
   for (const f of families) {
     const name = f.type === 'counter' ? `${f.name}_total` : f.name;
     out.push(`# HELP ${name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
     out.push(`# TYPE ${name} ${f.type}`);
     if (f.perProcess) processLines(out, f.perProcess);
-    else for (const s of f.samples) out.push(`${s.name}${labelText(s.labels)} ${floatToGoString(s.value)}`);
+    else for (const s of f.samples) out.push(`${s.name}${labelTexts.of(s.labels)} ${floatToGoString(s.value)}`);
   }
   return out.text();
 }
@@ -70,12 +71,19 @@ type Labels = readonly (readonly [string, string])[];
  */
 function processLines(out: Lines, values: ProcessValues): void {
   const around = new Map<object, { before: string; after: string }>();
+  // A process's values come one after the other: its pid is escaped once for them.
+  let pid: string | undefined;
+  let pidText = '';
   for (let j = 0; j < values.length; j++) {
     const series = values.series(j);
     let text = around.get(series);
     if (text === undefined) around.set(series, (text = textAroundPid(series.name, series.labels)));
-    const line = text.before + escapeValue(values.pid(j)) + text.after + floatToGoString(values.value(j));
-    out.push(line);
+    const p = values.pid(j);
+    if (p !== pid) {
+      pid = p;
+      pidText = escapeValue(p);
+    }
+    out.push(text.before + pidText + text.after + floatToGoString(values.value(j)));
   }
 }
 
@@ -92,37 +100,53 @@ function textAroundPid(name: string, labels: Labels): { before: string; after: s
 const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /**
- * `{a="1",b="2"}`, names sorted; '' without labels. Pairs out of order (a
- * histogram's `le` appended last) are written in order without sorting a
- * copy: the next pair is the least name above the last one written.
+ * Label texts `{a="1",b="2"}` (names sorted; '' without labels) of samples
+ * in order. A sample whose labels are the previous sample's pairs (the same
+ * pair objects) but the last one, with the same name there (a histogram's
+ * buckets: the label set's pairs, then `le`), reuses the text around that
+ * last value instead of ordering and writing every pair again.
  */
-function labelText(labels: Labels): string {
-  const n = labels.length;
-  if (n === 0) return '';
-  let inOrder = true;
-  for (let i = 1; i < n && inOrder; i++) inOrder = labels[i - 1][0] <= labels[i][0];
-  let text = '{';
-  if (inOrder) {
-    for (let i = 0; i < n; i++) {
-      if (i) text += ',';
-      text += labels[i][0] + '="' + escapeValue(labels[i][1]) + '"';
+class LabelTexts {
+  private lead: Labels | undefined;
+  private lastName = '';
+  private before = '';
+  private after = '';
+
+  of(labels: Labels): string {
+    const n = labels.length;
+    if (n === 0) return '';
+    const lead = this.lead;
+    if (lead !== undefined && lead.length === n && labels[n - 1][0] === this.lastName && sameLeadingPairs(labels, lead, n - 1)) {
+      return flat(this.before + escapeValue(labels[n - 1][1]) + this.after);
     }
-  } else {
-    // Equal names keep their order (a stable sort's): ties go by index.
-    let last = -1;
-    for (let k = 0; k < n; k++) {
-      let next = -1;
-      for (let i = 0; i < n; i++) {
-        if (last >= 0 && (labels[i][0] < labels[last][0] || (labels[i][0] === labels[last][0] && i <= last))) continue;
-        if (next < 0 || labels[i][0] < labels[next][0]) next = i;
-      }
-      if (k) text += ',';
-      text += labels[next][0] + '="' + escapeValue(labels[next][1]) + '"';
-      last = next;
-    }
+    this.lead = labels;
+    // The leading pairs sorted by name (a stable sort: equal names keep their order); the last pair goes after every name not above its own.
+    const sorted = inOrder(labels, n - 1) ? labels.slice(0, n - 1) : labels.slice(0, n - 1).sort(byName);
+    const [name, value] = labels[n - 1];
+    let at = 0;
+    while (at < sorted.length && sorted[at][0] <= name) at++;
+    const pair = ([k, v]: readonly [string, string]) => k + '="' + escapeValue(v) + '"';
+    this.lastName = name;
+    this.before = `{${sorted.slice(0, at).map((p) => pair(p) + ',').join('')}${name}="`;
+    this.after = `"${sorted.slice(at).map((p) => ',' + pair(p)).join('')}}`;
+    return flat(this.before + escapeValue(value) + this.after);
   }
-  text += '}';
-  // Built piece by piece, the text is a tree of pieces that the final join would walk piece by piece; reading a character makes it one flat string.
+}
+
+/** Whether the first `n` pairs of `a` and `b` are the same pair objects. */
+function sameLeadingPairs(a: Labels, b: Labels, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether the first `n` pairs are in name order. */
+function inOrder(labels: Labels, n: number): boolean {
+  for (let i = 1; i < n; i++) if (labels[i - 1][0] > labels[i][0]) return false;
+  return true;
+}
+
+/** Built piece by piece, a text is a tree of pieces that the final join would walk piece by piece; reading a character makes it one flat string. */
+function flat(text: string): string {
   text.charCodeAt(0);
   return text;
 }
