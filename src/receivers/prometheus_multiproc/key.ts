@@ -18,21 +18,6 @@ export function parseKey(text: string): ParsedKey | { problem: string } {
   return parseCanonicalKey(text) ?? parseKeyAsJson(text);
 }
 
-/**
- * Metric and sample names, one string each however many keys carry them:
- * names are compared sample after sample (grouping by family and by sample
- * name), and equal strings that are one string compare at once. Bounded: a
- * directory has tens of names, not millions.
- */
-const names = new Map<string, string>();
-function interned(name: string): string {
-  const known = names.get(name);
-  if (known !== undefined) return known;
-  if (names.size >= 100_000) names.clear();
-  names.set(name, name);
-  return name;
-}
-
 /** A backslash (an escape), or a control character (JSON allows none unescaped: JSON.parse rejects the key). */
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const ESCAPE_OR_CONTROL = /[\\\u0000-\u001f]/;
@@ -50,12 +35,12 @@ export function parseCanonicalKey(text: string): ParsedKey | undefined {
   if (text.charCodeAt(0) !== 0x5b || text.charCodeAt(1) !== 0x22) return undefined; // ["
   let end = text.indexOf('"', 2);
   if (end < 0) return undefined;
-  const metricName = interned(text.slice(2, end));
+  const metricName = text.slice(2, end);
   if (!text.startsWith(', "', end + 1)) return undefined;
   let at = end + 4;
   end = text.indexOf('"', at);
   if (end < 0) return undefined;
-  const sampleName = interned(text.slice(at, end));
+  const sampleName = text.slice(at, end);
   if (!text.startsWith(', {', end + 1)) return undefined;
   at = end + 4;
   const pairs: [string, string][] = [];
