@@ -51,10 +51,12 @@ const series = Number(cli.series);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
+/** Writes (or with appendStep, appends to) a directory, then sync(1): its pages go to disk now, not during the timings that follow. */
 function write(dir: string, pids: number, layout: string, appendStep = 0): void {
   const args = [WRITER, dir, '--pids', String(pids), '--series', String(series), '--layout', layout];
   if (appendStep) args.push('--append-step', String(appendStep));
   execFileSync(PYTHON, args, { stdio: 'ignore' });
+  execFileSync('sync');
 }
 
 /** Rewrites the value of the first entry of every counter file in place (a process incrementing a counter). */
