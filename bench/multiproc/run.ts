@@ -225,6 +225,7 @@ async function main() {
       const once = oneShot(dir, true);
       const stable = path.join(work, `legacy-${pids}-steady`);
       cpSync(dir, stable, { recursive: true });
+      execFileSync('sync');
       const st = await steady(stable, pids, 'legacy', true);
       results.push({ layout: 'legacy', pids, series, files, oneShot: once, steady: st });
       rows.push([`legacy ${pids} processes (${files} files), one-shot`, `${once.pythonMs.toFixed(0)} ms`, `${once.bridgeMs.toFixed(0)} ms`, ratio(once.pythonMs, once.bridgeMs), '>= 5x', once.pythonMs / once.bridgeMs >= 5 ? 'yes' : 'NO', once.outputs]);
