@@ -552,7 +552,11 @@ export class MergeEngine {
       for (let i = slots.length; i < f.keys.length; i++) slots.push(this.resolve(f.file, f.keys[i]));
       resolved.added = 0;
     }
-    if (resolved.ids.length !== slots.length) resolved.ids = Int32Array.from(slots, (s) => s.id);
+    if (resolved.ids.length !== slots.length) {
+      const ids = new Int32Array(slots.length);
+      for (let i = 0; i < ids.length; i++) ids[i] = slots[i].id;
+      resolved.ids = ids;
+    }
     return resolved;
   }
 
