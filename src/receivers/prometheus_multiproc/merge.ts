@@ -533,7 +533,9 @@ export class MergeEngine {
     if (s === undefined) {
       const family = this.familyOf(file, key);
       family.mode = file.mode;
-      this.gaugeSeries.set(key, (s = { family, name: key.sampleName, labels: key.labels, sampleKey: key.sampleKey, reduced: undefined, mark: 0 }));
+      // A gauge's samples are named as its family: one string for all of them (compared sample after sample downstream).
+      const name = key.sampleName === family.name ? family.name : key.sampleName;
+      this.gaugeSeries.set(key, (s = { family, name, labels: key.labels, sampleKey: key.sampleKey, reduced: undefined, mark: 0 }));
     }
     return s;
   }
