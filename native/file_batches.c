@@ -4,9 +4,9 @@
  * access: one call instead of five system calls per file from JavaScript.
  *
  * Contract (JavaScript side):
- *   readFiles(dir, names, from, buffer, meta)
+ *   readFiles(dir, names, starts, from, buffer, meta)
  *                      -> the index after the last name read: reads the files
- *                         dir/names[from], dir/names[from + 1], ... one after
+ *                         dir/name[from], dir/name[from + 1], ... one after
  *                         the other into buffer (an ArrayBuffer; each file from
  *                         a multiple of 8), as long as they fit (and meta has
  *                         room): of each, the bytes in use (`used`, the header's
@@ -16,12 +16,17 @@
  *                         of the call: errno (0 when read; -1: alone larger than
  *                         buffer, not read), size, inode, where its bytes start,
  *                         how many were read.
- *   readFilesAhead(dir, names, from, buffer, meta)
+ *                         The names: `names` a Uint8Array of NUL-terminated
+ *                         names (its last byte a NUL), name[k] the one at byte
+ *                         starts[k] (an Int32Array): made once per listing,
+ *                         read in place by every call.
+ *   readFilesAhead(dir, names, starts, from, buffer, meta)
  *                      -> a handle: the same reads, started on a thread of their
  *                         own, so that they overlap the caller's work on the
  *                         previous batch. buffer and meta are written until
  *                         filesRead(handle) returns: the caller must not read
- *                         them before (it keeps them alive meanwhile).
+ *                         them before, nor change names and starts (the call
+ *                         keeps all four alive meanwhile).
  *   filesRead(handle)  -> waits for the reads of readFilesAhead to end; what
  *                         readFiles would have returned (again on later calls).
  */
@@ -40,24 +45,26 @@
 
 #include "napi_arguments.h"
 
-/* One batch: the names copied out of JavaScript (the reads may run on another thread), where the bytes go, and the result. */
+/* One batch: where the names are (read in place: they stay alive and unchanged until the batch is read), where the bytes go, and the result. */
 typedef struct {
   char path[PATH_MAX]; /* dir + '/'; each name is put after it in turn */
   size_t dir_length;
-  char *names; /* `count` names, each followed by a NUL */
-  uint32_t from, count;
+  const char *names; /* NUL-terminated names, the last byte a NUL */
+  const int32_t *starts; /* name k at names + starts[k] */
+  uint32_t from, count; /* names [from, from + count) may be read (as meta has room) */
   char *buffer;
   size_t buffer_size;
   double *meta;
   uint32_t end; /* the index after the last name read */
 } Batch;
 
-/* A batch read on its own thread; the buffer and meta are kept alive by references until it is joined. */
+/* A batch read on its own thread; its four arguments (buffer, meta, names, starts) are kept alive by references until it is joined. */
+enum { REFERENCES = 4 };
 typedef struct {
   Batch batch;
   pthread_t thread;
   int running;
-  napi_ref buffer_ref, meta_ref;
+  napi_ref refs[REFERENCES];
 } AheadBatch;
 
 /* Reads up to `length` bytes from the start of `fd` into `into`; the bytes read, or -1 (errno set). */
@@ -77,11 +84,16 @@ static ssize_t read_start(int fd, char *into, size_t length) {
 
 /* The reads of a batch (no JavaScript: runs on any thread). */
 static void read_batch(Batch *b) {
-  const char *name = b->names;
   uint32_t k = b->from;
   size_t at = 0;
-  for (uint32_t slot = 0; slot < b->count; slot++, k++, name += strlen(name) + 1) {
-    strcpy(b->path + b->dir_length, name);
+  for (uint32_t slot = 0; slot < b->count; slot++, k++) {
+    const char *name = b->names + b->starts[k];
+    size_t name_length = strlen(name);
+    if (b->dir_length + name_length >= PATH_MAX) {
+      b->meta[slot * 5] = ENAMETOOLONG, b->meta[slot * 5 + 1] = 0, b->meta[slot * 5 + 2] = 0, b->meta[slot * 5 + 3] = (double)at, b->meta[slot * 5 + 4] = 0;
+      continue;
+    }
+    memcpy(b->path + b->dir_length, name, name_length + 1);
     double *m = b->meta + slot * 5; /* errno, size, inode, where its bytes start in buffer, how many */
     m[0] = 0, m[1] = 0, m[2] = 0, m[3] = (double)at, m[4] = 0;
     int fd = open(b->path, O_RDONLY | O_CLOEXEC);
@@ -124,27 +136,39 @@ static void read_batch(Batch *b) {
 }
 
 /*
- * A batch from the arguments (dir, names, from, buffer, meta): the names
- * from `from` on, as many as meta has room for, copied. 0, or -1 with a
+ * A batch from the arguments (dir, names, starts, from, buffer, meta): the
+ * names from `from` on, as many as meta has room for. 0, or -1 with a
  * JavaScript exception pending.
  */
 static int batch_of(napi_env env, napi_value *argv, Batch *b) {
-  bool is_array = false, is_buffer = false;
+  bool is_buffer = false;
   if (path_argument(env, argv[0], b->path) != 0) return -1;
-  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_is_arraybuffer(env, argv[3], &is_buffer) != napi_ok || !is_buffer) {
-    napi_throw_type_error(env, NULL, "readFiles(dir, names, from, buffer, meta)");
+  void *names, *starts, *meta, *buffer;
+  size_t names_length, starts_length, meta_length;
+  if (typed_argument(env, argv[1], napi_uint8_array, &names, &names_length) != 0 || typed_argument(env, argv[2], napi_int32_array, &starts, &starts_length) != 0 ||
+      typed_argument(env, argv[5], napi_float64_array, &meta, &meta_length) != 0)
+    return -1;
+  if (napi_is_arraybuffer(env, argv[4], &is_buffer) != napi_ok || !is_buffer) {
+    napi_throw_type_error(env, NULL, "buffer must be an ArrayBuffer");
     return -1;
   }
-  uint32_t length;
-  napi_get_array_length(env, argv[1], &length);
+  napi_get_arraybuffer_info(env, argv[4], &buffer, &b->buffer_size);
+  /* Every name must end inside `names`: its last byte a NUL, every start inside it. */
+  if (names_length == 0 || ((const char *)names)[names_length - 1] != 0) {
+    napi_throw_range_error(env, NULL, "names must end with a NUL");
+    return -1;
+  }
+  for (size_t i = 0; i < starts_length; i++) {
+    if (((const int32_t *)starts)[i] < 0 || (size_t)((const int32_t *)starts)[i] >= names_length) {
+      napi_throw_range_error(env, NULL, "starts must be offsets into names");
+      return -1;
+    }
+  }
   double from = 0;
-  napi_get_value_double(env, argv[2], &from);
-  void *buffer;
-  napi_get_arraybuffer_info(env, argv[3], &buffer, &b->buffer_size);
+  napi_get_value_double(env, argv[3], &from);
+  b->names = names;
+  b->starts = starts;
   b->buffer = buffer;
-  void *meta;
-  size_t meta_length;
-  if (typed_argument(env, argv[4], napi_float64_array, &meta, &meta_length) != 0) return -1;
   b->meta = meta;
   b->dir_length = strlen(b->path);
   if (b->dir_length + 2 >= PATH_MAX) {
@@ -152,44 +176,18 @@ static int batch_of(napi_env env, napi_value *argv, Batch *b) {
     return -1;
   }
   b->path[b->dir_length++] = '/';
+  uint32_t length = (uint32_t)starts_length;
   b->from = from > 0 ? (from < length ? (uint32_t)from : length) : 0;
   b->count = length - b->from;
   if (b->count > meta_length / 5) b->count = (uint32_t)(meta_length / 5);
-  size_t room = 4096, used = 0;
-  b->names = malloc(room);
-  for (uint32_t i = 0; b->names && i < b->count; i++) {
-    napi_value value;
-    size_t n = 0;
-    napi_get_element(env, argv[1], b->from + i, &value);
-    if (napi_get_value_string_utf8(env, value, NULL, 0, &n) != napi_ok || b->dir_length + n >= PATH_MAX - 1) {
-      free(b->names);
-      b->names = NULL;
-      napi_throw_type_error(env, NULL, "names must be file names");
-      return -1;
-    }
-    if (used + n + 1 > room) {
-      while (used + n + 1 > room) room *= 2;
-      char *grown = realloc(b->names, room);
-      if (!grown) free(b->names);
-      b->names = grown;
-      if (!grown) break;
-    }
-    napi_get_value_string_utf8(env, value, b->names + used, n + 1, &n);
-    used += n + 1;
-  }
-  if (!b->names) {
-    napi_throw_error(env, NULL, "out of memory");
-    return -1;
-  }
   return 0;
 }
 
 static napi_value read_files(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
+  napi_value argv[6];
   Batch b;
-  if (!arguments_of(env, info, 5, argv, "readFiles(dir, names, from, buffer, meta)") || batch_of(env, argv, &b) != 0) return NULL;
+  if (!arguments_of(env, info, 6, argv, "readFiles(dir, names, starts, from, buffer, meta)") || batch_of(env, argv, &b) != 0) return NULL;
   read_batch(&b);
-  free(b.names);
   return number(env, b.end);
 }
 
@@ -198,17 +196,16 @@ static void *read_ahead(void *data) {
   return NULL;
 }
 
-/* Waits for the thread (once), frees the names and lets go of the buffer and meta. */
+/* Waits for the thread (once) and lets go of its arguments. */
 static void join_ahead(napi_env env, AheadBatch *a) {
   if (a->running) {
     pthread_join(a->thread, NULL);
     a->running = 0;
   }
-  free(a->batch.names);
-  a->batch.names = NULL;
-  if (a->buffer_ref) napi_delete_reference(env, a->buffer_ref);
-  if (a->meta_ref) napi_delete_reference(env, a->meta_ref);
-  a->buffer_ref = a->meta_ref = NULL;
+  for (int i = 0; i < REFERENCES; i++) {
+    if (a->refs[i]) napi_delete_reference(env, a->refs[i]);
+    a->refs[i] = NULL;
+  }
 }
 
 static void finalize_ahead(napi_env env, void *data, void *hint) {
@@ -218,18 +215,18 @@ static void finalize_ahead(napi_env env, void *data, void *hint) {
 }
 
 static napi_value read_files_ahead(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
+  napi_value argv[6];
   AheadBatch *a = calloc(1, sizeof *a);
   if (!a) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  if (!arguments_of(env, info, 5, argv, "readFilesAhead(dir, names, from, buffer, meta)") || batch_of(env, argv, &a->batch) != 0) {
+  if (!arguments_of(env, info, 6, argv, "readFilesAhead(dir, names, starts, from, buffer, meta)") || batch_of(env, argv, &a->batch) != 0) {
     free(a);
     return NULL;
   }
-  napi_create_reference(env, argv[3], 1, &a->buffer_ref);
-  napi_create_reference(env, argv[4], 1, &a->meta_ref);
+  const int kept[REFERENCES] = {1, 2, 4, 5}; /* names, starts, buffer, meta */
+  for (int i = 0; i < REFERENCES; i++) napi_create_reference(env, argv[kept[i]], 1, &a->refs[i]);
   a->running = pthread_create(&a->thread, NULL, read_ahead, a) == 0;
   if (!a->running) read_batch(&a->batch); /* no thread to be had: read now */
   napi_value handle;

@@ -28,8 +28,8 @@ interface NativeMaps {
   list(dir: string): [errno: number, names: string[], inodes: number[]];
   gather(buffer: ArrayBuffer, base: number, limit: number, offsets: Int32Array, count: number, values: Float64Array, timestamps: Float64Array | null): number;
   sameOutsideValues(buffer: ArrayBuffer, base: number, end: number, from: number, other: Uint8Array, otherStart: number, offsets: Int32Array, first: number, width: number): number;
-  readFiles(dir: string, names: readonly string[], from: number, buffer: ArrayBuffer, meta: Float64Array): number;
-  readFilesAhead(dir: string, names: readonly string[], from: number, buffer: ArrayBuffer, meta: Float64Array): ReadAhead;
+  readFiles(dir: string, names: Uint8Array, starts: Int32Array, from: number, buffer: ArrayBuffer, meta: Float64Array): number;
+  readFilesAhead(dir: string, names: Uint8Array, starts: Int32Array, from: number, buffer: ArrayBuffer, meta: Float64Array): ReadAhead;
   filesRead(handle: ReadAhead): number;
   unmap(buffer: ArrayBuffer): void;
   faults(): number;
@@ -97,6 +97,8 @@ export class MappedFiles {
   private readonly maps = new Map<string, Mapping>();
   /** Offsets arrays as the native gather takes them, by the reader's array (shared by files with the same keys). */
   private readonly packedOffsets = new WeakMap<readonly number[], Int32Array>();
+  /** Listings' names as readFiles takes them, by the listing's array. */
+  private readonly packedListings = new WeakMap<readonly string[], { bytes: Buffer; starts: Int32Array }>();
   private mappedBytes = 0;
   private pass = 0;
 
@@ -183,7 +185,8 @@ export class MappedFiles {
    * names[from + 1], ... as long as they fit. The index after the last one read.
    */
   readFiles(dir: string, names: readonly string[], from: number, batch: FileBatch): number {
-    return this.native.readFiles(dir, names, from, batch.buffer, batch.meta);
+    const { bytes, starts } = this.packedNames(names);
+    return this.native.readFiles(dir, bytes, starts, from, batch.buffer, batch.meta);
   }
 
   /**
@@ -193,7 +196,8 @@ export class MappedFiles {
    */
   readFilesAhead(dir: string, names: readonly string[], from: number, batch: FileBatch): void {
     if (batch.pending !== undefined) throw new Error('the batch is being read already');
-    batch.pending = this.native.readFilesAhead(dir, names, from, batch.buffer, batch.meta);
+    const { bytes, starts } = this.packedNames(names);
+    batch.pending = this.native.readFilesAhead(dir, bytes, starts, from, batch.buffer, batch.meta);
   }
 
   /** Waits for the reads readFilesAhead started into `batch`: the index after the last name read. */
@@ -202,6 +206,26 @@ export class MappedFiles {
     if (handle === undefined) throw new Error('no reads were started into the batch');
     batch.pending = undefined;
     return this.native.filesRead(handle);
+  }
+
+  /**
+   * A listing's names as readFiles takes them: NUL-terminated in one buffer,
+   * with where each starts (made once per listing array: listings are kept
+   * while the directory is unchanged).
+   */
+  private packedNames(names: readonly string[]): { bytes: Buffer; starts: Int32Array } {
+    let packed = this.packedListings.get(names);
+    if (packed === undefined) {
+      const bytes = Buffer.from(names.join('\0') + '\0');
+      const starts = new Int32Array(names.length);
+      let at = 0;
+      for (let i = 0; i < names.length; i++) {
+        starts[i] = at;
+        at += Buffer.byteLength(names[i]) + 1;
+      }
+      this.packedListings.set(names, (packed = { bytes, starts }));
+    }
+    return packed;
   }
 
   /** `offsets` as the native functions take them (cached while the array keeps its length: arrays only grow). */
@@ -254,8 +278,9 @@ export class FileBatch {
 
   /** `size` bytes (files larger are read one by one), at most `files` files a batch. */
   constructor(size = 4 << 20, files = 1024) {
-    this.buffer = new ArrayBuffer(size);
-    this.bytes = Buffer.from(this.buffer);
+    // Not zeroed: every byte read from it was written by readFiles first.
+    this.bytes = Buffer.allocUnsafeSlow(size);
+    this.buffer = this.bytes.buffer as ArrayBuffer;
     this.meta = new Float64Array(5 * files);
   }
 

@@ -581,8 +581,8 @@ export class MultiprocReader {
     for (const t of list) {
       if (t.bytes.length !== used) continue; // a short read: the walk will tell what is wrong
       const { valueOffsets, layout } = t.file;
-      // Label variants (tp_rank="0", "1", ...) differ in the first key already: a cheap first test.
-      if (valueOffsets.length && buf.compare(t.bytes, 8, valueOffsets[0], 8, valueOffsets[0]) !== 0) continue;
+      // Label variants (tp_rank="0", "1", ...) differ in the first key already: a cheap first test (the native comparison stops there by itself).
+      if (!inPlace && valueOffsets.length && buf.compare(t.bytes, 8, valueOffsets[0], 8, valueOffsets[0]) !== 0) continue;
       if (this.equalOutsideValues(buf, 8, t.bytes, 0, valueOffsets, 0, layout, inPlace)) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
     }
     return undefined;
