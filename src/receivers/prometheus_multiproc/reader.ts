@@ -492,7 +492,7 @@ export class MultiprocReader {
     if (used < 8) return { reason: 'corrupt', detail: `used is ${used}, below the 8-byte header` };
     let cached = known;
     if (cached && (cached.ino !== ino || used < cached.used)) cached = undefined; // replaced or reset
-    const buf = inPlace || used <= first.length ? first.subarray(0, used) : load!(used, first.length);
+    const buf = first.length === used ? first : inPlace || used <= first.length ? first.subarray(0, used) : load!(used, first.length);
     let parsed = 0;
     if (!cached) {
       cached = this.fromTemplate(templateKey(name, used), buf, ino, inPlace);
