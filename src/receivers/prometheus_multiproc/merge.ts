@@ -193,8 +193,10 @@ interface GaugeFile {
 interface GaugeTouches {
   /** How many touches the current read made: the arrays' first `n` elements (the arrays keep their storage from read to read). */
   n: number;
-  readonly file: GaugeFile[];
+  /** The gauge files of the current read, in read order (the engine's list, shared by its families): `file` indexes it. */
+  readonly files: readonly GaugeFile[];
   /** Typed (outside the garbage-collected heap), grown by doubling: see roomFor. */
+  file: Int32Array;
   entry: Int32Array;
   value: Float64Array;
   timestamp: Float64Array;
@@ -204,12 +206,15 @@ interface GaugeTouches {
 function roomFor(t: GaugeTouches, at: number): void {
   if (at < t.value.length) return;
   const size = Math.max(1024, 2 * t.value.length, at + 1);
+  const file = new Int32Array(size);
+  file.set(t.file);
   const entry = new Int32Array(size);
   entry.set(t.entry);
   const value = new Float64Array(size);
   value.set(t.value);
   const timestamp = new Float64Array(size);
   timestamp.set(t.timestamp);
+  t.file = file;
   t.entry = entry;
   t.value = value;
   t.timestamp = timestamp;
@@ -338,6 +343,9 @@ export class MergeEngine {
   private slotCount = 0;
   /** Families touched by the current read, in order of first touch. */
   private touchedFamilies: Family[] = [];
+  /** The gauge files of the current read in read order (GaugeTouches.file indexes it; entries past this read's are left over). */
+  private readonly readGaugeFiles: GaugeFile[] = [];
+  private readGaugeFileCount = 0;
 
   constructor(private readonly options: MergeOptions = {}) {}
 
@@ -364,6 +372,7 @@ export class MergeEngine {
     this.gen++;
     this.seq = 0;
     this.touchedFamilies = [];
+    this.readGaugeFileCount = 0;
     for (const f of files) {
       if (!this.pidRanks.has(f.file.pid)) this.learnRanks(f);
       if (f.file.kind === 'gauge') this.addGauge(f);
@@ -421,7 +430,8 @@ export class MergeEngine {
   /** Gauges: each entry's value is noted where it stands (file and entry); modes are applied at output. */
   private addGauge(f: FileEntries): void {
     const keys = this.gaugeKeysOf(f);
-    const file = this.gaugeFileOf(keys, f.file.pid);
+    const file = this.readGaugeFileCount++;
+    this.readGaugeFiles[file] = this.gaugeFileOf(keys, f.file.pid);
     const gen = this.gen;
     // The mode of the last file read wins (prometheus_client keeps the last one it reads).
     for (const fam of keys.families) {
@@ -477,7 +487,7 @@ export class MergeEngine {
     const written = new Map<GaugeSeries, number>();
     for (const fam of keys.families) {
       const t = fam.touchedGauges;
-      for (let j = 0; j < t.n; j++) if (t.file[j].pid === pid) written.set(t.file[j].keys.series[t.entry[j]], j);
+      for (let j = 0; j < t.n; j++) if (t.files[t.file[j]].pid === pid) written.set(seriesAt(t, j), j);
     }
     return written;
   }
@@ -587,7 +597,7 @@ export class MergeEngine {
   private familyOf(file: DbFileName, key: ParsedKey): Family {
     let fam = this.families.get(key.metricName);
     if (!fam) {
-      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedGauges: { n: 0, file: [], entry: new Int32Array(0), value: new Float64Array(0), timestamp: new Float64Array(0) }, touchedGroups: [] };
+      fam = { name: key.metricName, type: file.kind, help: key.help, slots: new Map(), groups: new Map(), reduced: new Map(), gen: 0, seq: 0, touchedShared: [], touchedGauges: { n: 0, files: this.readGaugeFiles, file: new Int32Array(0), entry: new Int32Array(0), value: new Float64Array(0), timestamp: new Float64Array(0) }, touchedGroups: [] };
       this.families.set(key.metricName, fam);
     }
     return fam;
@@ -658,7 +668,7 @@ export class MergeEngine {
     const bySample = new Map<string, number[]>();
     for (let j = 0; j < t.n; j++) {
       if (!(t.timestamp[j] > 0)) continue; // never set
-      const key = t.file[j].keys.series[t.entry[j]].sampleKey;
+      const key = seriesAt(t, j).sampleKey;
       let list = bySample.get(key);
       if (!list) bySample.set(key, (list = []));
       list.push(j); // in read order: the touches are
@@ -683,7 +693,7 @@ export class MergeEngine {
   private byRank(t: GaugeTouches, list: number[]): Map<string, { extra: [string, string][]; touches: number[] }> {
     const out = new Map<string, { extra: [string, string][]; touches: number[] }>();
     for (const j of list) {
-      const pid = t.file[j].pid;
+      const pid = t.files[t.file[j]].pid;
       const labels = seriesAt(t, j).labels;
       const own = (this.pidRanks.get(pid) ?? []).filter(([name]) => !labels.some(([l]) => l === name));
       const extra: [string, string][] = own.length ? own : [['pid', pid]];
@@ -698,7 +708,7 @@ export class MergeEngine {
 
 /** The series of touch `j`. */
 function seriesAt(t: GaugeTouches, j: number): GaugeSeries {
-  return t.file[j].keys.series[t.entry[j]];
+  return t.files[t.file[j]].keys.series[t.entry[j]];
 }
 
 /** One `pid` label pair per process, shared by all its `all` gauge samples (label pairs are read-only). */
@@ -743,7 +753,7 @@ function reduceGauges(fam: Family, gen: number, extra: Attributes | undefined): 
   if (mode === 'all' || mode === 'liveall') {
     const out = new Array<MergedSample>(n);
     for (let j = 0; j < n; j++) {
-      const file = t.file[j];
+      const file = t.files[t.file[j]];
       const i = t.entry[j];
       const value = t.value[j];
       // Entry i of a file's keys is always the same series: its last sample holds while its value is the same.
@@ -762,7 +772,7 @@ function reduceGauges(fam: Family, gen: number, extra: Attributes | undefined): 
   const isMax = mode === 'max' || mode === 'livemax';
   const merged: Reduced[] = [];
   for (let j = 0; j < n; j++) {
-    const s = t.file[j].keys.series[t.entry[j]];
+    const s = seriesAt(t, j);
     const v = t.value[j];
     let r = s.reduced;
     if (r === undefined) {
@@ -789,7 +799,7 @@ function perProcessFamily(fam: Family, gen: number): MergedFamily {
   const perProcess: ProcessValues = {
     length: t.n,
     series: (j) => seriesAt(t, j),
-    pid: (j) => t.file[j].pid,
+    pid: (j) => t.files[t.file[j]].pid,
     value: (j) => t.value[j],
   };
   let samples: MergedSample[] | undefined;
