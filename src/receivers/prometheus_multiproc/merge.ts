@@ -300,7 +300,8 @@ function bucketOf(key: ParsedKey): BucketInfo | null {
   for (let i = 0; i < pairs.length; i++) {
     const [name, value] = pairs[i];
     if (name === 'le') {
-      const labels = [...pairs.slice(0, i), ...pairs.slice(i + 1)];
+      const labels = pairs.slice(0, i);
+      for (let j = i + 1; j < pairs.length; j++) labels.push(pairs[j]);
       const end = at + name.length + value.length + 2;
       const group = key.labelsKey.slice(0, at) + key.labelsKey.slice(end);
       return { le: parseBound(value), group, labels };
@@ -847,7 +848,9 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
       return;
     }
     if (group.sortedBounds === undefined || group.sortedSlots === undefined) {
-      const bounds = [...group.buckets.keys()].sort((a, b) => a - b);
+      const bounds: number[] = [];
+      group.buckets.forEach((_slot, b) => bounds.push(b));
+      bounds.sort((a, b) => a - b);
       group.sortedBounds = bounds;
       group.sortedSlots = bounds.map((b) => group.buckets.get(b)!);
     }
@@ -863,7 +866,7 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
       if (slot.gen !== gen) continue;
       any = true;
       acc += sums[slot.id];
-      out.push(sampleOf(slot, slot.name, (slot.outLabels ??= [...group.labels, ['le', formatBound(bound)]]), acc, extra));
+      out.push(sampleOf(slot, slot.name, (slot.outLabels ??= withLabel(group.labels, ['le', formatBound(bound)])), acc, extra));
       les.push(bound);
       cumulative.push(acc);
     }
