@@ -320,7 +320,11 @@ export async function renderChunks(metrics: readonly Metric[], format: Expositio
   const lines = renderLines(metrics, format, out);
   let sliceStart = performance.now();
   const flush = () => {
-    if (out.length) chunks.push(out.join('\n') + '\n');
+    if (out.length) {
+      // An empty last line gives the final newline: one flat string, not a join plus a concatenation the server would flatten again.
+      out.push('');
+      chunks.push(out.join('\n'));
+    }
     out.length = 0;
   };
   while (!lines.next().done) {

@@ -54,7 +54,9 @@ class Lines {
 
   private flush(): void {
     if (!this.lines.length) return;
-    const piece = this.lines.join('\n') + '\n';
+    // An empty last line gives the final newline: one flat string, not a join plus a concatenation to flatten again.
+    this.lines.push('');
+    const piece = this.lines.join('\n');
     if (this.write) this.write(piece);
     else this.chunks.push(piece);
     this.lines = [];
