@@ -89,6 +89,11 @@ interface CachedFile {
   reading?: FileReading;
 }
 
+/** A cached file with nothing read into it yet; every cached file has all the fields, in this order (one object shape). */
+function cachedFile(ino: number, layout: Layout, used: number, keys: ParsedKey[], valueOffsets: number[], shared: boolean): CachedFile {
+  return { ino, layout, used, keys, valueOffsets, shared, copiedFrom: undefined, values: undefined, timestamps: undefined, room: undefined, reading: undefined };
+}
+
 /**
  * `n` values of storage with room for `room`: a view of `old` (whose room is
  * `oldRoom`) while that suffices, else a new region. Regions are carved from
@@ -505,7 +510,7 @@ export class MultiprocReader {
         const walk = walkEntries(buf, 'current');
         return walk.ok ? { reason: 'layout', detail: 'entries fit neither layout' } : { reason: walk.reason, detail: `${walk.detail} (the file fits neither the current nor the legacy layout)` };
       }
-      cached = { ino, layout, used: 8, keys: [], valueOffsets: [], shared: false };
+      cached = cachedFile(ino, layout, 8, [], [], false);
     }
     const growth = used > cached.used && cached.shared ? this.fromGrowth(cached, buf, inPlace) : undefined;
     if (growth) {
@@ -583,7 +588,7 @@ export class MultiprocReader {
       const { valueOffsets, layout } = t.file;
       // Label variants (tp_rank="0", "1", ...) differ in the first key already: a cheap first test (the native comparison stops there by itself).
       if (!inPlace && valueOffsets.length && buf.compare(t.bytes, 8, valueOffsets[0], 8, valueOffsets[0]) !== 0) continue;
-      if (this.equalOutsideValues(buf, 8, t.bytes, 0, valueOffsets, 0, layout, inPlace)) return { ino, layout, used: t.file.used, keys: t.file.keys, valueOffsets, shared: true };
+      if (this.equalOutsideValues(buf, 8, t.bytes, 0, valueOffsets, 0, layout, inPlace)) return cachedFile(ino, layout, t.file.used, t.file.keys, valueOffsets, true);
     }
     return undefined;
   }
@@ -655,7 +660,7 @@ export class MultiprocReader {
     for (const at of file.valueOffsets) bytes.fill(0, at, at + valueBytes);
     // The file and the template share the keys and offsets arrays from now on: the file copies them before it grows.
     file.shared = true;
-    list.push({ bytes, file: { ...file, values: undefined, timestamps: undefined, room: undefined } });
+    list.push({ bytes, file: cachedFile(file.ino, file.layout, file.used, file.keys, file.valueOffsets, true) });
   }
 
   /** Reads the first `length` bytes of the file into the shared buffer; the first `from` bytes are there already. */
