@@ -7,7 +7,7 @@ import type { MultiprocConfig } from './config.js';
 import { diagnoseMissing, diagnoseReading, type Diagnosis } from './diagnose.js';
 import type { DbFileName } from './filename.js';
 import { resolveDirectories } from './directories.js';
-import { MergeEngine } from './merge.js';
+import { MergeEngine, type FileEntries } from './merge.js';
 import { floatToGoString } from '../../encoding/python-float.js';
 import { MultiprocReader, SKIP_REASONS, type SkipReason } from './reader.js';
 import { processRanksMetric } from './process-ranks.js';
@@ -24,7 +24,8 @@ export class MultiprocReceiver implements Receiver {
   private readonly clocks = new Map<string, CumulativeClock>();
   private readonly engines = new Map<string, MergeEngine>();
   private readonly subdirAttributes = new Map<string, { base: Attributes; attributes: Attributes }>();
-  private readonly cumulativeFiles = new Map<string, Set<DbFileName>>();
+  /** Each directory's counter, histogram and summary files as last read, in read order. */
+  private readonly cumulativeFiles = new Map<string, DbFileName[]>();
   private readonly warnedFiles = new Set<string>();
   private readonly active = new Map<string, Diagnosis>();
   private timer: NodeJS.Timeout | undefined;
@@ -106,7 +107,7 @@ export class MultiprocReceiver implements Receiver {
         const attributes = resolved.length > 1 ? this.subdirectoryAttributes(dir.attributes, d) : dir.attributes;
         const engine = this.engine(d, perRank, attributes);
         const families = engine.merge(reading.files, floatToGoString);
-        metrics.push(...familiesToMetrics(families, attributes, now, this.clock(d), this.lostCumulativeFile(d, reading.files.map((f) => f.file))));
+        metrics.push(...familiesToMetrics(families, attributes, now, this.clock(d), this.lostCumulativeFile(d, reading.files)));
         const ranks = processRanksMetric(engine.processRanks, attributes, now);
         if (ranks) metrics.push(ranks);
         found.push(...diagnoseReading(d, reading, families, dir.sglang));
@@ -176,15 +177,17 @@ export class MultiprocReceiver implements Receiver {
   }
 
   /** True when a counter, histogram or summary file present last time is gone: the sums went back. */
-  private lostCumulativeFile(dir: string, names: readonly DbFileName[]): boolean {
-    // The reader gives each file name's parse as one object read after read: a set of those objects, no string per file.
-    const now = new Set<DbFileName>();
-    for (const n of names) if (n.kind !== 'gauge') now.add(n);
+  private lostCumulativeFile(dir: string, files: readonly FileEntries[]): boolean {
+    // The reader gives each file name's parse as one object read after read: compared by identity, no string per file.
+    const now: DbFileName[] = [];
+    for (const f of files) if (f.file.kind !== 'gauge') now.push(f.file);
     const before = this.cumulativeFiles.get(dir);
     this.cumulativeFiles.set(dir, now);
     if (!before) return false;
-    for (const f of before) if (!now.has(f)) return true;
-    return false;
+    // The usual pass: the same files in the same (sorted) order; only otherwise is each looked up.
+    if (before.length === now.length && before.every((f, i) => now[i] === f)) return false;
+    const present = new Set(now);
+    return before.some((f) => !present.has(f));
   }
 
   /** Logs each new diagnosis once, with its fix; bridge_diagnostic{code} is 1 while it holds. */
