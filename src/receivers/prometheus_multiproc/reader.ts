@@ -308,7 +308,7 @@ export class MultiprocReader {
     this.mapped?.forgetDirectory(dir);
   }
 
-  /** Unmaps every mapped file now (otherwise they go when collected); the reader may read again. */
+  /** Unmaps every mapped file now (otherwise they go when collected) and waits for reads still under way; the reader may read again. */
   close(): void {
     if (this.ahead !== undefined) this.native!.filesRead(this.ahead.files);
     this.ahead = undefined;
