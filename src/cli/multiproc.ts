@@ -84,7 +84,7 @@ export async function multiprocCommand(argv: string[]): Promise<number> {
     if (format === 'prom') merged.push(families);
     else metrics.push(...otlp!.familiesToMetrics(families, dirs.length > 1 ? { multiproc_dir: dir } : {}, Date.now(), new otlp!.CumulativeClock(), false));
   }
-  // Written as it is made (a large directory's text is never held whole); stdout to a file or a pipe is written synchronously.
+  // Written as it is made (a large directory's text is never held whole); what a pipe does not take at once waits in the process, which exits once it is written (main.ts).
   if (format === 'prom') for (const families of merged) renderPythonExposition(families, (piece) => process.stdout.write(piece));
   else process.stdout.write(JSON.stringify(otlp!.toOtlpJson(metrics, { 'service.name': 'sglang-otel-bridge', 'host.name': hostname() })) + '\n');
   if (values.stats) {
