@@ -3,8 +3,8 @@ import type { MappedFiles } from './mapped-files.js';
 
 /** A directory's `.db` files as last listed, and what tells whether the directory changed since. */
 export interface Listing {
-  /** In sorted order. */
-  readonly names: string[];
+  /** In sorted order; never changed once listed (the native module's packed copy of the names is kept by this array). */
+  readonly names: readonly string[];
   /** Their inodes as the native listing gives them (files mapped). */
   readonly inodes?: number[];
   /** The native listing's names in the directory's order, and the order that sorts them (files mapped). */
