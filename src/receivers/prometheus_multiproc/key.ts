@@ -8,7 +8,7 @@ export interface ParsedKey {
   /** Label pairs sorted by name (prometheus_client's `labels_key`). */
   readonly labels: readonly (readonly [string, string])[];
   readonly help: string;
-  /** Canonical text of the label set, for grouping: `name\u0000value\u0001...`. */
+  /** Canonical text of the label set, for grouping (see sampleKeyOf, labelsKeyWithout: made and cut in this module only). */
   readonly labelsKey: string;
   /** sampleName + '\u0002' + labelsKey: a series' identity, made once per distinct key. */
   readonly sampleKey: string;
@@ -44,7 +44,6 @@ export function parseCanonicalKey(text: string): ParsedKey | undefined {
   if (!text.startsWith(', {', end + 1)) return undefined;
   at = end + 4;
   const pairs: [string, string][] = [];
-  const parts: string[] = [sampleName, '\u0002'];
   if (text.charCodeAt(at) !== 0x7d) {
     // "name": "value" pairs, separated by ", "
     for (;;) {
@@ -58,7 +57,6 @@ export function parseCanonicalKey(text: string): ParsedKey | undefined {
       const value = text.slice(at, end);
       if (pairs.length && !(pairs[pairs.length - 1][0] < name)) return undefined;
       pairs.push([name, value]);
-      parts.push(name, '\u0000', value, '\u0001');
       at = end + 1;
       if (text.charCodeAt(at) === 0x7d) break; // }
       if (!text.startsWith(', ', at)) return undefined;
@@ -74,8 +72,7 @@ export function parseCanonicalKey(text: string): ParsedKey | undefined {
     at = end + 1;
   }
   if (at !== n - 1 || text.charCodeAt(at) !== 0x5d) return undefined; // ] ends the key
-  const sampleKey = parts.join('');
-  return { metricName, sampleName, labels: pairs, help, labelsKey: sampleKey.slice(sampleName.length + 1), sampleKey };
+  return parsedKey(metricName, sampleName, pairs, help);
 }
 
 /** Any key JSON.parse reads (what parseCanonicalKey leaves), checked element by element. */
@@ -98,9 +95,29 @@ export function parseKeyAsJson(text: string): ParsedKey | { problem: string } {
   }
   // json.dumps(sort_keys=True) wrote them sorted already; sorted here only when not (a hand-made key)
   if (!sorted) pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const parts: string[] = [sampleName, '\u0002'];
-  for (const [k, v] of pairs) parts.push(k, '\u0000', v, '\u0001');
+  return parsedKey(metricName, sampleName, pairs, help);
+}
+
+const SAMPLE_SEPARATOR = '\u0002';
+
+/** A parsed key from its parts, label pairs sorted by name: its labelsKey and sampleKey made here, the one place that knows their text. */
+function parsedKey(metricName: string, sampleName: string, pairs: [string, string][], help: string): ParsedKey {
+  const parts: string[] = [sampleName, SAMPLE_SEPARATOR];
+  for (let i = 0; i < pairs.length; i++) parts.push(pairs[i][0], '\u0000', pairs[i][1], '\u0001');
   // Joined, not concatenated piece by piece: one flat string each, nothing kept of the pieces (keys live as long as their files).
   const sampleKey = parts.join('');
   return { metricName, sampleName, labels: pairs, help, labelsKey: sampleKey.slice(sampleName.length + 1), sampleKey };
+}
+
+/** The sampleKey of a sample named `sampleName` with the label set whose labelsKey is `labelsKey`. */
+export function sampleKeyOf(sampleName: string, labelsKey: string): string {
+  return sampleName + SAMPLE_SEPARATOR + labelsKey;
+}
+
+/** `key`'s labelsKey without its label pair `index` (a histogram bucket's label set without `le`). */
+export function labelsKeyWithout(key: ParsedKey, index: number): string {
+  let at = 0;
+  for (let i = 0; i < index; i++) at += key.labels[i][0].length + key.labels[i][1].length + 2;
+  const end = at + key.labels[index][0].length + key.labels[index][1].length + 2;
+  return key.labelsKey.slice(0, at) + key.labelsKey.slice(end);
 }

@@ -1,7 +1,7 @@
 import type { Attributes } from '../../model/metrics.js';
 import { labelsToAttributes } from './attributes.js';
 import type { DbFileName, FileKind, GaugeMode } from './filename.js';
-import type { ParsedKey } from './key.js';
+import { labelsKeyWithout, sampleKeyOf, type ParsedKey } from './key.js';
 
 /**
  * prometheus_client's MultiProcessCollector merge (shared/spec/multiproc.md §4),
@@ -295,18 +295,11 @@ interface BucketInfo {
 /** The bucket a key counts in; null when it has no `le` label. Made once per key (its slot is then kept). */
 function bucketOf(key: ParsedKey): BucketInfo | null {
   const pairs = key.labels;
-  // Where the le pair's text starts in labelsKey (`name\u0000value\u0001` per pair, in order).
-  let at = 0;
   for (let i = 0; i < pairs.length; i++) {
-    const [name, value] = pairs[i];
-    if (name === 'le') {
-      const labels = pairs.slice(0, i);
-      for (let j = i + 1; j < pairs.length; j++) labels.push(pairs[j]);
-      const end = at + name.length + value.length + 2;
-      const group = key.labelsKey.slice(0, at) + key.labelsKey.slice(end);
-      return { le: parseBound(value), group, labels };
-    }
-    at += name.length + value.length + 2;
+    if (pairs[i][0] !== 'le') continue;
+    const labels = pairs.slice(0, i);
+    for (let j = i + 1; j < pairs.length; j++) labels.push(pairs[j]);
+    return { le: parseBound(pairs[i][1]), group: labelsKeyWithout(key, i), labels };
   }
   return null;
 }
@@ -837,7 +830,7 @@ function histogramSamples(fam: Family, gen: number, formatBound: (b: number) => 
       if (group.emitted === gen) return;
       group.emitted = gen;
       // (looked up again while none: a process may write the _sum after the buckets)
-      if (group.sum === null) group.sum = fam.slots.get(`${fam.name}_sum\u0002${group.key}`) ?? null;
+      if (group.sum === null) group.sum = fam.slots.get(sampleKeyOf(`${fam.name}_sum`, group.key)) ?? null;
       sum = group.sum ?? undefined;
     }
     const sumSample = sum !== undefined && sum.gen === gen ? sampleOf(sum, sum.name, sum.labels, sums[sum.id], extra) : undefined;
