@@ -1,4 +1,5 @@
 import { sortedNames, type Attributes, type HistogramPoint, type Metric, type NumberPoint, type SummaryPoint } from '../../model/metrics.js';
+import { flat } from '../../encoding/flat-string.js';
 import { floatToGoString } from '../../encoding/python-float.js';
 import { familyName, sanitizeLabelName } from './names.js';
 
@@ -132,16 +133,6 @@ function numberLine(name: string, p: NumberPoint, at: Positions, i: number): str
   c.index = i;
   at.current[i] = c;
   return c.line;
-}
-
-/**
- * The same string, made contiguous in memory: strings built piece by piece
- * are trees of pieces that every join walks again; a cached prefix is walked
- * once here instead (reading a character flattens it in place).
- */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
 }
 
 /** Points [from, to) of a metric whose points are rendered in slices, first to last. */

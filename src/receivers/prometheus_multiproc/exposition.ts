@@ -1,4 +1,5 @@
 import type { MergedFamily, ProcessValues } from './merge.js';
+import { flat } from '../../encoding/flat-string.js';
 import { floatToGoString } from '../../encoding/python-float.js';
 
 /**
@@ -89,17 +90,25 @@ function processLines(out: Lines, values: ProcessValues): void {
   }
 }
 
+/** The text of `name`{`labels` with `pid` appended} up to and after the pid value, the value's space included. */
 function textAroundPid(name: string, labels: Labels): { before: string; after: string } {
-  const sorted = [...labels].sort(byName);
-  let at = 0;
-  while (at < sorted.length && sorted[at][0] <= 'pid') at++;
-  const pair = ([k, v]: readonly [string, string]) => k + '="' + escapeValue(v) + '"';
-  const head = sorted.slice(0, at).map(pair);
-  const tail = sorted.slice(at).map(pair);
-  return { before: `${name}{${head.map((p) => p + ',').join('')}pid="`, after: `"${tail.map((p) => ',' + p).join('')}} ` };
+  const around = textAround(labels, labels.length, 'pid');
+  return { before: name + around.before, after: around.after + ' ' };
 }
 
-const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+/**
+ * The label text `{...}` of the first `n` pairs of `labels` with a pair
+ * named `name` appended, up to its value and after it: names sorted as a
+ * stable sort of the pairs with that one last puts them (it goes after every
+ * name not above its own).
+ */
+function textAround(labels: Labels, n: number, name: string): { before: string; after: string } {
+  const sorted = inOrder(labels, n) ? labels.slice(0, n) : labels.slice(0, n).sort(byName);
+  let at = 0;
+  while (at < sorted.length && sorted[at][0] <= name) at++;
+  const pair = ([k, v]: readonly [string, string]) => k + '="' + escapeValue(v) + '"';
+  return { before: `{${sorted.slice(0, at).map((p) => pair(p) + ',').join('')}${name}="`, after: `"${sorted.slice(at).map((p) => ',' + pair(p)).join('')}}` };
+}
 
 /**
  * Label texts `{a="1",b="2"}` (names sorted; '' without labels) of samples
@@ -122,15 +131,11 @@ class LabelTexts {
       return flat(this.before + escapeValue(labels[n - 1][1]) + this.after);
     }
     this.lead = labels;
-    // The leading pairs sorted by name (a stable sort: equal names keep their order); the last pair goes after every name not above its own.
-    const sorted = inOrder(labels, n - 1) ? labels.slice(0, n - 1) : labels.slice(0, n - 1).sort(byName);
     const [name, value] = labels[n - 1];
-    let at = 0;
-    while (at < sorted.length && sorted[at][0] <= name) at++;
-    const pair = ([k, v]: readonly [string, string]) => k + '="' + escapeValue(v) + '"';
+    const around = textAround(labels, n - 1, name);
     this.lastName = name;
-    this.before = `{${sorted.slice(0, at).map((p) => pair(p) + ',').join('')}${name}="`;
-    this.after = `"${sorted.slice(at).map((p) => ',' + pair(p)).join('')}}`;
+    this.before = around.before;
+    this.after = around.after;
     return flat(this.before + escapeValue(value) + this.after);
   }
 }
@@ -141,14 +146,11 @@ function sameLeadingPairs(a: Labels, b: Labels, n: number): boolean {
   return true;
 }
 
+const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
 /** Whether the first `n` pairs are in name order. */
 function inOrder(labels: Labels, n: number): boolean {
   for (let i = 1; i < n; i++) if (labels[i - 1][0] > labels[i][0]) return false;
   return true;
 }
 
-/** Built piece by piece, a text is a tree of pieces that the final join would walk piece by piece; reading a character makes it one flat string. */
-function flat(text: string): string {
-  text.charCodeAt(0);
-  return text;
-}
