@@ -37,12 +37,15 @@
  *                         (otherwise the mapping goes when the buffer is collected)
  *   faults()           -> how many times a mapped page was found past the end of
  *                         its file (the file was truncated after it was mapped).
+ *   faultCount         -> the same count in place: an ArrayBuffer of 4 bytes over
+ *                         it (an int32), read through a view without a call (the
+ *                         reader reads it around every file).
  *
  * A truncated file: reading a mapped page past the end of a file raises
  * SIGBUS, which would kill the process. The SIGBUS handler installed here
  * puts a page of zeros in place of such a page of one of this module's
  * mappings, counts a fault and lets the read go on; the reader compares
- * faults() before and after reading a file and skips the file when it
+ * the count before and after reading a file and skips the file when it
  * changed. A SIGBUS anywhere else is left to the handler that was there
  * before (the default: the process dies, as without this module).
  */
@@ -72,7 +75,8 @@ typedef struct {
 static Region **regions = NULL;
 static size_t region_count = 0;
 static size_t region_room = 0;
-static volatile sig_atomic_t fault_count = 0;
+/* The handler's count of faults; JavaScript reads it in place (faultCount). An int32, stored whole by the handler. */
+static volatile int32_t fault_count = 0;
 static struct sigaction previous_action;
 static int handler_installed = 0;
 static size_t page_size = 4096;
@@ -378,6 +382,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"faults", NULL, faults, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  napi_value fault_buffer;
+  if (napi_create_external_arraybuffer(env, (void *)&fault_count, sizeof fault_count, NULL, NULL, &fault_buffer) == napi_ok)
+    napi_set_named_property(env, exports, "faultCount", fault_buffer);
   define_file_batches(env, exports);
   return exports;
 }

@@ -33,6 +33,8 @@ interface NativeMaps {
   filesRead(handle: ReadAhead): number;
   unmap(buffer: ArrayBuffer): void;
   faults(): number;
+  /** 4 bytes over the module's count of pages found past the end of their file (an int32, read in place). */
+  faultCount: ArrayBuffer;
 }
 
 /** The native module's handle on reads started by readFilesAhead. */
@@ -50,7 +52,8 @@ export function nativeMaps(): { native?: NativeMaps; problem?: string } {
   if (!new Uint8Array(new Float64Array([1]).buffer)[7]) loaded = { problem: 'this platform is not little-endian' };
   else
     try {
-      loaded = { native: createRequire(import.meta.url)(ADDON) as NativeMaps };
+      const native = createRequire(import.meta.url)(ADDON) as NativeMaps;
+      loaded = native.faultCount instanceof ArrayBuffer ? { native } : { problem: `${ADDON} is an older build (no faultCount); build it again with native/build.sh` };
     } catch (err) {
       loaded = { problem: `${ADDON} cannot be loaded (${(err as Error).message.split('\n')[0]}); build it with native/build.sh` };
     }
@@ -102,7 +105,12 @@ export class MappedFiles {
   private mappedBytes = 0;
   private pass = 0;
 
-  constructor(private readonly native: NativeMaps) {}
+  /** The native module's fault count, read in place (no call per file read). */
+  private readonly faultCount: Int32Array;
+
+  constructor(private readonly native: NativeMaps) {
+    this.faultCount = new Int32Array(native.faultCount);
+  }
 
   /** Files mapped now. */
   get count(): number {
@@ -116,7 +124,7 @@ export class MappedFiles {
 
   /** How many pages past the end of a file reads have met so far (a file truncated while mapped). */
   faults(): number {
-    return this.native.faults();
+    return this.faultCount[0];
   }
 
   /**

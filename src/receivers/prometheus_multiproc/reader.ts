@@ -570,9 +570,10 @@ export class MultiprocReader {
       for (let i = 0; i < n; i++) values[i] = buf.readDoubleLE(offsets[i]);
       if (current) for (let i = 0; i < n; i++) timestamps[i] = buf.readDoubleLE(offsets[i] + 8);
     }
-    const reading = { entries: { file: name, keys: cached.keys, copiedFrom: cached.copiedFrom, values, timestamps }, parsed, bytes: used, layout: cached.layout };
-    cached.reading = parsed === 0 ? reading : { ...reading, parsed: 0 };
-    return reading;
+    const entries = { file: name, keys: cached.keys, copiedFrom: cached.copiedFrom, values, timestamps };
+    // The result a later read of the file unchanged gives again (nothing parsed then).
+    cached.reading = { entries, parsed: 0, bytes: used, layout: cached.layout };
+    return parsed === 0 ? cached.reading : { entries, parsed, bytes: used, layout: cached.layout };
   }
 
   /**
