@@ -1,3 +1,4 @@
+import type { Labels } from './attributes.js';
 import type { MergedFamily, ProcessValues } from './merge.js';
 import { flat } from '../../encoding/flat-string.js';
 import { floatToGoString } from '../../encoding/python-float.js';
@@ -63,8 +64,6 @@ class Lines {
     this.lines = [];
   }
 }
-
-type Labels = readonly (readonly [string, string])[];
 
 /**
  * The lines of a gauge in mode all or liveall: the text around the `pid`

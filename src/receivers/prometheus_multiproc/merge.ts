@@ -1,5 +1,5 @@
 import type { Attributes } from '../../model/metrics.js';
-import { labelsToAttributes } from './attributes.js';
+import { labelsToAttributes, type Labels } from './attributes.js';
 import type { DbFileName, FileKind, GaugeMode } from './filename.js';
 import { labelsKeyWithout, sampleKeyOf, type ParsedKey } from './key.js';
 
@@ -116,8 +116,6 @@ export function parseBound(text: string): number {
 }
 
 const RANK_LABELS = ['dp_rank', 'tp_rank', 'pp_rank'];
-type Labels = readonly (readonly [string, string])[];
-
 /** One accumulator shared by every process: a merged sample (counters, summaries) or a histogram bucket. */
 interface Slot {
   readonly family: Family;
